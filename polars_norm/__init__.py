@@ -1,0 +1,47 @@
+"""polars-norm: normalization and norms for Polars, as native lazy expressions.
+
+``import polars_norm`` registers the ``norm`` expression namespace::
+
+    import polars as pl
+    import polars_norm
+
+    df.with_columns(pl.col("price").norm.zscore().over("ticker"))
+
+Every function here is also available as a pure function taking an expression,
+e.g. ``polars_norm.zscore(pl.col("price"))``. The shared rules for nulls, NaN,
+zero scale and dtypes are in :mod:`polars_norm.semantics`.
+"""
+
+from __future__ import annotations
+
+from polars_norm.namespace import NormNamespace
+from polars_norm.norms import l0, l1, l2, linf, lp, unit
+from polars_norm.power import box_cox, softmax, yeo_johnson
+from polars_norm.ranks import quantile
+from polars_norm.scaling import maxabs, mean_range, minmax, robust, zscore
+from polars_norm.semantics import ZERO_SCALE_RTOL
+from polars_norm.special import ndtri
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ZERO_SCALE_RTOL",
+    "NormNamespace",
+    "__version__",
+    "box_cox",
+    "l0",
+    "l1",
+    "l2",
+    "linf",
+    "lp",
+    "maxabs",
+    "mean_range",
+    "minmax",
+    "ndtri",
+    "quantile",
+    "robust",
+    "softmax",
+    "unit",
+    "yeo_johnson",
+    "zscore",
+]

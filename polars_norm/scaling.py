@@ -1,0 +1,361 @@
+"""Location-scale normalizations of a column over its rows: ``(x - loc) / scale``.
+
+z-score, min-max, max-abs, robust (median / IQR) and mean normalization. Each
+function takes an expression and returns a lazy ``pl.Expr`` built from native
+Polars expressions, so it works in ``select``, ``with_columns``,
+``group_by().agg()``, under ``.over()`` and under the streaming engine.
+The shared rules (nulls, NaN, zero scale, dtypes) are in
+:mod:`polars_norm.semantics`.
+"""
+
+from __future__ import annotations
+
+from statistics import NormalDist
+
+import polars as pl
+
+from polars_norm.semantics import (
+    NanPolicy,
+    check_ddof,
+    check_feature_range,
+    check_nan,
+    check_quantile_range,
+    numeric_expr,
+    pow2_scale,
+    safe_scale,
+    stat_view,
+)
+
+__all__ = ["maxabs", "mean_range", "minmax", "robust", "std_of_centered", "zscore"]
+
+
+def _extremes(x: pl.Expr, nan: NanPolicy) -> tuple[pl.Expr, pl.Expr]:
+    # Polars' min/max already skip NaN; nan_min/nan_max propagate it.
+    if nan == "ignore":
+        return x.min(), x.max()
+    return x.nan_min(), x.nan_max()
+
+
+def std_of_centered(centered: pl.Expr, spread: pl.Expr, *, ddof: int, nan: NanPolicy) -> pl.Expr:
+    """Standard deviation of already-centered values, accurate at any magnitude.
+
+    ``centered`` is ``x - mean``; centering first makes Polars' variance exact
+    to rounding even on data such as ``1e12 + N(0, 1)``, where ``x.var()``
+    is off by up to 30%. ``spread`` is an upper bound of ``|centered|``: the
+    values are divided by the power of two nearest it so their squares
+    neither overflow (1e+300) nor underflow (1e-300).
+    """
+    scale = pow2_scale(spread)
+    scaled = centered / scale
+    return stat_view(scaled, nan).std(ddof) * scale
+
+
+def zscore(expr: pl.Expr, *, ddof: int = 1, nan: NanPolicy = "ignore") -> pl.Expr:
+    """Standardize to zero mean and unit standard deviation: ``(x - mean) / std``.
+
+    Parameters
+    ----------
+    expr
+        A numeric column or expression.
+    ddof
+        Delta degrees of freedom of the standard deviation. Defaults to 1, as
+        in Polars; scikit-learn's ``StandardScaler`` uses 0.
+    nan
+        ``"ignore"`` (default) leaves NaN out of the mean and standard
+        deviation; ``"propagate"`` lets one NaN turn its whole column NaN.
+
+    Returns
+    -------
+    pl.Expr
+        Float64 (Float32 for Float32 input), named as the input.
+
+    Notes
+    -----
+    Nulls and NaN are ignored by the statistics and kept in the output. A
+    zero standard deviation (constant column, up to rounding relative to the
+    mean's magnitude) is taken as 1, so a constant column maps to 0. With fewer
+    than ``ddof + 1`` values the standard deviation is undefined and the output
+    is null. The variance is computed on centered values (two passes), which is
+    exact to rounding where Polars' one-pass ``var()`` loses most digits on
+    large offsets, and rescaled by a power of two so magnitudes of 1e+-300
+    neither overflow nor underflow.
+
+    References
+    ----------
+    .. [1] Chan, T. F., Golub, G. H. and LeVeque, R. J. (1983). "Algorithms for
+       computing the sample variance: analysis and recommendations".
+       The American Statistician 37(3), 242-247.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> import polars_norm  # registers the ``norm`` namespace
+    >>> df = pl.DataFrame({"x": [1.0, 2.0, 3.0, None, float("nan")]})
+    >>> df.select(pl.col("x").norm.zscore())
+    shape: (5, 1)
+    ┌──────┐
+    │ x    │
+    │ ---  │
+    │ f64  │
+    ╞══════╡
+    │ -1.0 │
+    │ 0.0  │
+    │ 1.0  │
+    │ null │
+    │ NaN  │
+    └──────┘
+    """
+    ddof = check_ddof(ddof, "zscore")
+    check_nan(nan, "zscore")
+
+    def build(x: pl.Expr, _: object) -> pl.Expr:
+        mean = stat_view(x, nan).mean()
+        lo, hi = _extremes(x, nan)
+        centered = x - mean
+        std = std_of_centered(centered, pl.max_horizontal(hi - mean, mean - lo), ddof=ddof, nan=nan)
+        return centered / safe_scale(std, mean.abs())
+
+    return numeric_expr(expr, "zscore", build)
+
+
+def minmax(
+    expr: pl.Expr,
+    *,
+    feature_range: tuple[float, float] = (0.0, 1.0),
+    clip: bool = False,
+    nan: NanPolicy = "ignore",
+) -> pl.Expr:
+    """Rescale ``[min, max]`` linearly onto ``feature_range``.
+
+    Parameters
+    ----------
+    expr
+        A numeric column or expression.
+    feature_range
+        The ``(low, high)`` target interval, ``low < high``.
+    clip
+        Clip the output to ``feature_range`` (guards against rounding just
+        outside it, and against values outside the fitted range when the
+        statistics come from elsewhere).
+    nan
+        ``"ignore"`` (default) or ``"propagate"``; see :func:`zscore`.
+
+    Returns
+    -------
+    pl.Expr
+        Float64 (Float32 for Float32 input), named as the input.
+
+    Notes
+    -----
+    Nulls and NaN are ignored by the statistics and kept in the output. A zero
+    range (constant column) is taken as 1, so a constant column maps to
+    ``feature_range[0]``, as in scikit-learn's ``MinMaxScaler``.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> import polars_norm
+    >>> df = pl.DataFrame({"x": [2, 4, 6, None]})
+    >>> df.select(pl.col("x").norm.minmax(feature_range=(-1.0, 1.0)))
+    shape: (4, 1)
+    ┌──────┐
+    │ x    │
+    │ ---  │
+    │ f64  │
+    ╞══════╡
+    │ -1.0 │
+    │ 0.0  │
+    │ 1.0  │
+    │ null │
+    └──────┘
+    """
+    low, high = check_feature_range(feature_range, "minmax")
+    check_nan(nan, "minmax")
+
+    def build(x: pl.Expr, _: object) -> pl.Expr:
+        lo, hi = _extremes(x, nan)
+        scale = safe_scale(hi - lo, pl.max_horizontal(lo.abs(), hi.abs()))
+        out = (x - lo) / scale
+        if (low, high) != (0.0, 1.0):
+            out = out * (high - low) + low
+        if clip:
+            out = out.clip(low, high)
+        return out
+
+    return numeric_expr(expr, "minmax", build)
+
+
+def maxabs(expr: pl.Expr, *, nan: NanPolicy = "ignore") -> pl.Expr:
+    """Scale by the maximum absolute value, onto ``[-1, 1]``: ``x / max|x|``.
+
+    Parameters
+    ----------
+    expr
+        A numeric column or expression.
+    nan
+        ``"ignore"`` (default) or ``"propagate"``; see :func:`zscore`.
+
+    Returns
+    -------
+    pl.Expr
+        Float64 (Float32 for Float32 input), named as the input.
+
+    Notes
+    -----
+    Nulls and NaN are ignored by the statistic and kept in the output. An
+    all-zero column has scale 1 and stays 0. Sparsity (zeros) is preserved, as
+    in scikit-learn's ``MaxAbsScaler``.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> import polars_norm
+    >>> pl.DataFrame({"x": [-4.0, 2.0, 0.0]}).select(pl.col("x").norm.maxabs())
+    shape: (3, 1)
+    ┌──────┐
+    │ x    │
+    │ ---  │
+    │ f64  │
+    ╞══════╡
+    │ -1.0 │
+    │ 0.5  │
+    │ 0.0  │
+    └──────┘
+    """
+    check_nan(nan, "maxabs")
+
+    def build(x: pl.Expr, _: object) -> pl.Expr:
+        lo, hi = _extremes(x, nan)
+        return x / safe_scale(pl.max_horizontal(lo.abs(), hi.abs()))
+
+    return numeric_expr(expr, "maxabs", build)
+
+
+def robust(
+    expr: pl.Expr,
+    *,
+    quantile_range: tuple[float, float] = (0.25, 0.75),
+    with_centering: bool = True,
+    unit_variance: bool = False,
+    nan: NanPolicy = "ignore",
+) -> pl.Expr:
+    """Robust scaling: ``(x - median) / (q_hi - q_lo)``, insensitive to outliers.
+
+    Parameters
+    ----------
+    expr
+        A numeric column or expression.
+    quantile_range
+        The ``(q_lo, q_hi)`` quantiles whose difference is the scale, with
+        ``0 <= q_lo < q_hi <= 1``; the default is the interquartile range.
+        Quantiles interpolate linearly, as numpy's ``percentile`` and
+        scikit-learn's ``RobustScaler`` do.
+    with_centering
+        Subtract the median (default). Without it the output is ``x / scale``.
+    unit_variance
+        Divide the scale by ``Phi^-1(q_hi) - Phi^-1(q_lo)``, so normally
+        distributed data gets unit variance (as in scikit-learn).
+    nan
+        ``"ignore"`` (default) or ``"propagate"``; see :func:`zscore`.
+
+    Returns
+    -------
+    pl.Expr
+        Float64 (Float32 for Float32 input), named as the input.
+
+    Notes
+    -----
+    Nulls and NaN are ignored by the statistics and kept in the output. A zero
+    quantile range (more than half the values equal, say) is taken as 1, so
+    such a column is only centered.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> import polars_norm
+    >>> df = pl.DataFrame({"x": [1.0, 2.0, 3.0, 4.0, 100.0]})
+    >>> df.select(pl.col("x").norm.robust())
+    shape: (5, 1)
+    ┌──────┐
+    │ x    │
+    │ ---  │
+    │ f64  │
+    ╞══════╡
+    │ -1.0 │
+    │ -0.5 │
+    │ 0.0  │
+    │ 0.5  │
+    │ 48.5 │
+    └──────┘
+    """
+    q_lo, q_hi = check_quantile_range(quantile_range, "robust")
+    check_nan(nan, "robust")
+    divisor = 1.0
+    if unit_variance:
+        if q_lo <= 0.0 or q_hi >= 1.0:
+            msg = (
+                f"polars_norm.robust: quantile_range={quantile_range!r} must lie strictly "
+                "inside (0, 1) with unit_variance=True"
+            )
+            raise ValueError(msg)
+        normal = NormalDist()
+        divisor = normal.inv_cdf(q_hi) - normal.inv_cdf(q_lo)
+
+    def build(x: pl.Expr, _: object) -> pl.Expr:
+        values = stat_view(x, nan)
+        low = values.quantile(q_lo, "linear")
+        high = values.quantile(q_hi, "linear")
+        scale = safe_scale(high - low, pl.max_horizontal(low.abs(), high.abs()))
+        if divisor != 1.0:
+            scale = scale / divisor
+        if with_centering:
+            return (x - values.median()) / scale
+        return x / scale
+
+    return numeric_expr(expr, "robust", build)
+
+
+def mean_range(expr: pl.Expr, *, nan: NanPolicy = "ignore") -> pl.Expr:
+    """Mean normalization: ``(x - mean) / (max - min)``, centered, range 1.
+
+    Parameters
+    ----------
+    expr
+        A numeric column or expression.
+    nan
+        ``"ignore"`` (default) or ``"propagate"``; see :func:`zscore`.
+
+    Returns
+    -------
+    pl.Expr
+        Float64 (Float32 for Float32 input), named as the input.
+
+    Notes
+    -----
+    Nulls and NaN are ignored by the statistics and kept in the output. A zero
+    range (constant column) is taken as 1, so a constant column maps to 0.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> import polars_norm
+    >>> pl.DataFrame({"x": [0.0, 1.0, 5.0]}).select(pl.col("x").norm.mean_range())
+    shape: (3, 1)
+    ┌──────┐
+    │ x    │
+    │ ---  │
+    │ f64  │
+    ╞══════╡
+    │ -0.4 │
+    │ -0.2 │
+    │ 0.6  │
+    └──────┘
+    """
+    check_nan(nan, "mean_range")
+
+    def build(x: pl.Expr, _: object) -> pl.Expr:
+        mean = stat_view(x, nan).mean()
+        lo, hi = _extremes(x, nan)
+        return (x - mean) / safe_scale(hi - lo, pl.max_horizontal(lo.abs(), hi.abs()))
+
+    return numeric_expr(expr, "mean_range", build)

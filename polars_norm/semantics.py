@@ -1,0 +1,244 @@
+"""The semantics every polars-norm method shares, written once.
+
+Every expression family (column-wise scaling, norms, ranks, power transforms,
+windows, rows, vectors, fitted statistics) goes through the helpers here, so
+that the rules below hold everywhere:
+
+==================  ==========================================================
+topic               rule
+==================  ==========================================================
+null                ignored by statistics; a null input gives a null output
+NaN                 ignored by statistics (``nan="ignore"``, the default); a
+                    NaN input gives a NaN output. ``nan="propagate"`` follows
+                    Polars' own semantics instead (one NaN poisons the
+                    statistics of its column or group)
+zero scale          a scale that is zero, or within ``ZERO_SCALE_RTOL`` of
+                    the data's magnitude (a constant column up to rounding),
+                    is taken as 1, as scikit-learn's ``_handle_zeros_in_scale``
+                    does; finite input never yields NaN or inf
+ddof                defaults to 1 (Polars' convention; scikit-learn uses 0)
+dtypes              integers, unsigned integers and Decimal are computed in
+                    Float64 (cast before any arithmetic, so nothing wraps);
+                    Float32 stays Float32 (statistics accumulate in Float64);
+                    any other dtype raises a ``TypeError`` naming the column,
+                    its dtype and the method, when the query is planned
+no data             a statistic over no valid values is null, so an empty or
+                    all-null input gives an empty or all-null output
+parameters          checked when the expression is built; a bad one raises
+                    ``ValueError`` naming the parameter and the value
+==================  ==========================================================
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from collections.abc import Callable
+from typing import Literal
+
+import polars as pl
+
+__all__ = [
+    "ZERO_SCALE_RTOL",
+    "NanPolicy",
+    "check_choice",
+    "check_ddof",
+    "check_feature_range",
+    "check_nan",
+    "check_open_unit_interval",
+    "check_p",
+    "check_positive",
+    "check_quantile_range",
+    "float_dtype",
+    "numeric_expr",
+    "pow2_scale",
+    "safe_scale",
+    "stat_view",
+]
+
+NanPolicy = Literal["ignore", "propagate"]
+
+#: Relative tolerance below which a scale counts as zero: a spread within ten
+#: units in the last place of the data's magnitude is rounding, not signal.
+ZERO_SCALE_RTOL: float = 10.0 * sys.float_info.epsilon
+
+_NAN_POLICIES = ("ignore", "propagate")
+
+
+# --------------------------------------------------------------------------
+# dtypes
+# --------------------------------------------------------------------------
+def float_dtype(dtype: pl.DataType) -> type[pl.Float32] | type[pl.Float64] | None:
+    """Return the float dtype a column of ``dtype`` is normalized into.
+
+    Float32 stays Float32; every other numeric dtype (integers, unsigned,
+    Decimal, Float64, Float16) becomes Float64. Non-numeric dtypes give None.
+    """
+    if dtype == pl.Float32:
+        return pl.Float32
+    if dtype.is_numeric():
+        return pl.Float64
+    return None
+
+
+def _column_label(expr: pl.Expr) -> str:
+    name = expr.meta.output_name(raise_if_undetermined=False)
+    return repr(name) if name is not None else f"<{expr}>"
+
+
+def numeric_expr(
+    expr: pl.Expr,
+    method: str,
+    build: Callable[[pl.Expr, type[pl.Float32] | type[pl.Float64]], pl.Expr],
+    *,
+    keep_dtype: bool = True,
+) -> pl.Expr:
+    """Check the dtype of ``expr`` at plan time and build the method on it.
+
+    ``build`` receives the input cast to Float64 (statistics always accumulate
+    in Float64) and the output float dtype. Its result is cast back to that
+    dtype when ``keep_dtype`` is true, and keeps the input column's name.
+
+    Raises
+    ------
+    TypeError
+        When the query is planned, if the column is not numeric. The message
+        names the column, its dtype and ``method``.
+    """
+
+    def resolve(e: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+        out = float_dtype(dtype)
+        if out is None:
+            msg = (
+                f"polars_norm.{method}: column {_column_label(e)} has dtype {dtype}; "
+                "expected a numeric column (integer, unsigned, float or decimal)"
+            )
+            raise TypeError(msg)
+        x = e if dtype == pl.Float64 else e.cast(pl.Float64)
+        result = build(x, out)
+        if keep_dtype and out == pl.Float32:
+            result = result.cast(pl.Float32)
+        name = e.meta.output_name(raise_if_undetermined=False)
+        return result.alias(name) if name is not None else result
+
+    return expr.pipe_with_dtype(resolve)
+
+
+# --------------------------------------------------------------------------
+# statistics views and scales
+# --------------------------------------------------------------------------
+def stat_view(x: pl.Expr, nan: NanPolicy) -> pl.Expr:
+    """The values statistics are computed over: NaN becomes null unless propagating."""
+    return x.fill_nan(None) if nan == "ignore" else x
+
+
+def safe_scale(scale: pl.Expr, magnitude: pl.Expr | float = 0.0) -> pl.Expr:
+    """Replace a zero (or rounding-level) scale by 1.
+
+    A scale is zero when ``scale <= ZERO_SCALE_RTOL * magnitude``, where
+    ``magnitude`` is the size of the location statistics the scale was
+    computed beside (``|mean|`` for a standard deviation, ``max(|min|, |max|)``
+    for a range). With ``magnitude=0`` only an exact zero counts.
+    A null scale (no data) stays null.
+    """
+    mag = magnitude if isinstance(magnitude, pl.Expr) else pl.lit(magnitude)
+    return pl.when(scale <= mag * ZERO_SCALE_RTOL).then(pl.lit(1.0)).otherwise(scale)
+
+
+def pow2_scale(maxabs: pl.Expr) -> pl.Expr:
+    """A power of two near ``maxabs`` (1 when it is 0), to rescale without rounding.
+
+    Dividing by a power of two is exact, so ``x / pow2_scale(max|x|)`` lies in
+    [-2, 2] with the same significant bits; squares and sums of it can neither
+    overflow nor underflow, which is how the norms and variances here stay
+    finite and accurate at magnitudes of 1e+-300 (as LAPACK's ``dnrm2`` does).
+    """
+    exponent = maxabs.log(2.0).floor()
+    scale = pl.lit(2.0).pow(exponent)
+    return pl.when((maxabs > 0.0) & maxabs.is_finite()).then(scale).otherwise(pl.lit(1.0))
+
+
+# --------------------------------------------------------------------------
+# parameter checks (raised when the expression is built)
+# --------------------------------------------------------------------------
+def check_nan(nan: str, method: str) -> None:
+    check_choice(nan, _NAN_POLICIES, "nan", method)
+
+
+def check_choice(value: object, choices: tuple[str, ...], param: str, method: str) -> None:
+    if value not in choices:
+        msg = f"polars_norm.{method}: {param}={value!r} is not one of {', '.join(map(repr, choices))}"
+        raise ValueError(msg)
+
+
+def _is_real(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def check_ddof(ddof: object, method: str) -> int:
+    if not isinstance(ddof, int) or isinstance(ddof, bool) or ddof < 0:
+        msg = f"polars_norm.{method}: ddof={ddof!r} must be a non-negative integer"
+        raise ValueError(msg)
+    return ddof
+
+
+def check_p(p: object, method: str) -> float:
+    if not _is_real(p) or math.isnan(float(p)) or float(p) <= 0:  # type: ignore[arg-type]
+        msg = f"polars_norm.{method}: p={p!r} must be a number in (0, inf] (use float('inf') for the max norm)"
+        raise ValueError(msg)
+    return float(p)  # type: ignore[arg-type]
+
+
+def check_positive(value: object, param: str, method: str) -> float:
+    if not _is_real(value) or not math.isfinite(float(value)) or float(value) <= 0:  # type: ignore[arg-type]
+        msg = f"polars_norm.{method}: {param}={value!r} must be a finite number > 0"
+        raise ValueError(msg)
+    return float(value)  # type: ignore[arg-type]
+
+
+def check_finite(value: object, param: str, method: str) -> float:
+    if not _is_real(value) or not math.isfinite(float(value)):  # type: ignore[arg-type]
+        msg = f"polars_norm.{method}: {param}={value!r} must be a finite number"
+        raise ValueError(msg)
+    return float(value)  # type: ignore[arg-type]
+
+
+def check_feature_range(feature_range: object, method: str) -> tuple[float, float]:
+    ok = (
+        isinstance(feature_range, (tuple, list))
+        and len(feature_range) == 2
+        and all(_is_real(v) and math.isfinite(float(v)) for v in feature_range)
+    )
+    if not ok or float(feature_range[0]) >= float(feature_range[1]):  # type: ignore[index]
+        msg = (
+            f"polars_norm.{method}: feature_range={feature_range!r} must be a pair "
+            "(min, max) of finite numbers with min < max"
+        )
+        raise ValueError(msg)
+    lo, hi = feature_range  # type: ignore[misc]
+    return float(lo), float(hi)
+
+
+def check_quantile_range(quantile_range: object, method: str) -> tuple[float, float]:
+    ok = (
+        isinstance(quantile_range, (tuple, list))
+        and len(quantile_range) == 2
+        and all(_is_real(v) and 0.0 <= float(v) <= 1.0 for v in quantile_range)
+    )
+    if not ok or float(quantile_range[0]) >= float(quantile_range[1]):  # type: ignore[index]
+        msg = (
+            f"polars_norm.{method}: quantile_range={quantile_range!r} must be a pair "
+            "(q_lo, q_hi) with 0 <= q_lo < q_hi <= 1"
+        )
+        raise ValueError(msg)
+    lo, hi = quantile_range  # type: ignore[misc]
+    return float(lo), float(hi)
+
+
+def check_open_unit_interval(value: object, param: str, method: str, *, closed_low: bool = False) -> float:
+    low_ok = (lambda v: v >= 0.0) if closed_low else (lambda v: v > 0.0)
+    if not _is_real(value) or not (low_ok(float(value)) and float(value) < 1.0):  # type: ignore[arg-type]
+        interval = "[0, 1)" if closed_low else "(0, 1)"
+        msg = f"polars_norm.{method}: {param}={value!r} must be in {interval}"
+        raise ValueError(msg)
+    return float(value)  # type: ignore[arg-type]
