@@ -14,6 +14,8 @@ zero scale and dtypes are in :mod:`polars_norm.semantics`.
 
 from __future__ import annotations
 
+from polars_norm.accumulator import Accumulator
+from polars_norm.fitting import fit
 from polars_norm.namespace import NormNamespace
 from polars_norm.norms import l0, l1, l2, linf, lp, unit
 from polars_norm.power import box_cox, softmax, yeo_johnson
@@ -26,9 +28,11 @@ __version__ = "0.1.0"
 
 __all__ = [
     "ZERO_SCALE_RTOL",
+    "Accumulator",
     "NormNamespace",
     "__version__",
     "box_cox",
+    "fit",
     "l0",
     "l1",
     "l2",

@@ -1,0 +1,470 @@
+"""Applying fitted statistics: ``Accumulator.transform``, ``inverse_transform`` and ``expr``.
+
+Ungrouped statistics become literals in native expressions; grouped
+statistics are a small frame joined on the ``by`` keys. Either way the result
+is a lazy query that streams (no aggregate is broadcast back onto the rows),
+so ``scan_parquet(...)`` -> ``transform`` -> ``sink_parquet(...)`` runs in
+bounded memory.
+
+=============  ======================================  ===================
+method         forward                                 statistics
+=============  ======================================  ===================
+``zscore``     ``(x - mean) / std``                    moments
+``minmax``     ``[min, max]`` onto ``feature_range``   extremes
+``maxabs``     ``x / max|x|``                          extremes
+``robust``     ``(x - median) / (q_hi - q_lo)``        sketch
+``mean_range`` ``(x - mean) / (max - min)``            moments, extremes
+``unit``       ``x / ||x||_p``                         norm sums
+``quantile``   ``F(x)`` (uniform) or ``Phi^-1(F(x))``  sketch (ungrouped)
+=============  ======================================  ===================
+
+The semantics are those of the in-query expressions
+(:mod:`polars_norm.semantics`): a zero scale is taken as 1, nulls stay null,
+NaN stays NaN, Float32 stays Float32 and other numeric dtypes become Float64.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from statistics import NormalDist
+from typing import TYPE_CHECKING, Any, Literal
+
+import polars as pl
+
+from polars_norm.moments import COLUMN
+from polars_norm.ranks import OFFSETS
+from polars_norm.semantics import (
+    check_choice,
+    check_ddof,
+    check_feature_range,
+    check_open_unit_interval,
+    check_p,
+    check_quantile_range,
+    numeric_expr,
+    safe_scale,
+)
+from polars_norm.sketch import cdf_knots
+from polars_norm.special import ndtri
+
+if TYPE_CHECKING:
+    from polars_norm.accumulator import Accumulator
+
+__all__ = ["METHODS", "MethodSpec", "Unseen", "column_expr", "transform"]
+
+#: A method name, or ``(name, {option: value})``.
+MethodSpec = str | tuple[str, Mapping[str, Any]]
+Unseen = Literal["null", "global", "raise"]
+
+#: Methods and their options with defaults (as in the in-query functions).
+METHODS: dict[str, dict[str, Any]] = {
+    "zscore": {"ddof": 1},
+    "minmax": {"feature_range": (0.0, 1.0), "clip": False},
+    "maxabs": {},
+    "robust": {"quantile_range": (0.25, 0.75), "with_centering": True, "unit_variance": False},
+    "mean_range": {},
+    "unit": {"p": 2.0},
+    "quantile": {"output": "uniform", "offset": None},
+}
+_UNSEEN = ("null", "global", "raise")
+_SQRT2 = math.sqrt(2.0)
+
+Frame = pl.DataFrame | pl.LazyFrame
+Stat = Callable[[str], pl.Expr]
+
+
+# --------------------------------------------------------------------------
+# methods and options
+# --------------------------------------------------------------------------
+def _resolve(spec: MethodSpec, options: Mapping[str, Any], where: str) -> tuple[str, dict[str, Any]]:
+    """Validate a method spec and its options; return the name and the full option set."""
+    name, own = (spec, {}) if isinstance(spec, str) else (spec[0], dict(spec[1]))
+    check_choice(name, tuple(METHODS), "method", where)
+    opts = dict(METHODS[name])
+    for key, value in {**options, **own}.items():
+        if key not in opts:
+            allowed = ", ".join(METHODS[name]) or "none"
+            msg = f"polars_norm.{where}: option {key}={value!r} does not apply to method {name!r} (options: {allowed})"
+            raise ValueError(msg)
+        opts[key] = value
+    if name == "zscore":
+        opts["ddof"] = check_ddof(opts["ddof"], where)
+    elif name == "minmax":
+        opts["feature_range"] = check_feature_range(opts["feature_range"], where)
+    elif name == "robust":
+        lo, hi = opts["quantile_range"] = check_quantile_range(opts["quantile_range"], where)
+        if opts["unit_variance"] and (lo <= 0.0 or hi >= 1.0):
+            msg = f"polars_norm.{where}: quantile_range={(lo, hi)!r} must lie strictly inside (0, 1) with unit_variance"
+            raise ValueError(msg)
+    elif name == "unit":
+        opts["p"] = check_p(opts["p"], where)
+    elif name == "quantile":
+        check_choice(opts["output"], ("uniform", "normal"), "output", where)
+        offset = opts["offset"]
+        if offset is None:
+            opts["offset"] = OFFSETS["blom"] if opts["output"] == "normal" else 0.0
+        elif isinstance(offset, str):
+            check_choice(offset, tuple(OFFSETS), "offset", where)
+            opts["offset"] = OFFSETS[offset]
+        else:
+            opts["offset"] = check_open_unit_interval(offset, "offset", where, closed_low=True)
+    return name, opts
+
+
+# --------------------------------------------------------------------------
+# statistics
+# --------------------------------------------------------------------------
+def _stat_frame(acc: Accumulator, column: str, name: str, opts: Mapping[str, Any], where: str) -> pl.DataFrame:
+    """The statistics ``name`` needs, one row per group: the by keys and one column per statistic."""
+    from polars_norm.accumulator import norm_expr, std_expr
+
+    by = list(acc.by)
+    state = acc.state.filter(pl.col(COLUMN) == column)
+    if name == "zscore":
+        exprs = [pl.col("mean"), std_expr(opts["ddof"]).alias("std")]
+    elif name in ("minmax", "mean_range"):
+        exprs = [pl.col("mean"), pl.col("min"), pl.col("max")]
+    elif name == "maxabs":
+        exprs = [norm_expr(math.inf).alias("maxabs")]
+    elif name == "unit":
+        p = opts["p"]
+        if not math.isinf(p) and p not in acc.norm_orders:
+            msg = (
+                f"polars_norm.{where}: the L{p:g} norm was not fitted (norm_orders={acc.norm_orders}); "
+                f"fit with norm_orders including {p:g}"
+            )
+            raise ValueError(msg)
+        exprs = [norm_expr(p).alias("norm")]
+    else:  # robust, quantile: from the sketch
+        exprs = [pl.col("count").alias("n")]
+    frame = state.select(*by, *exprs)
+    if name == "robust":
+        _require_sketch(acc, name, where)
+        lo, hi = opts["quantile_range"]
+        values: dict[str, list[float | None]] = {"q_lo": [], "median": [], "q_hi": []}
+        for row in frame.select(by).iter_rows() if by else [()]:
+            sk = acc.sketch(column, tuple(row))
+            qs = sk.get_quantiles([lo, 0.5, hi]) if sk is not None and not sk.is_empty() else [None] * 3
+            for key, q in zip(values, qs, strict=True):
+                values[key].append(q)
+        frame = frame.with_columns(pl.Series(k, v, pl.Float64) for k, v in values.items())
+    return frame
+
+
+def _require_sketch(acc: Accumulator, name: str, where: str) -> None:
+    if not acc.quantiles:
+        msg = (
+            f"polars_norm.{where}: method {name!r} needs quantile sketches, but these statistics were "
+            "fitted with quantiles=False; fit again with quantiles=True"
+        )
+        raise ValueError(msg)
+
+
+# --------------------------------------------------------------------------
+# building the expressions
+# --------------------------------------------------------------------------
+def _affine(name: str, opts: Mapping[str, Any], stat: Stat) -> tuple[pl.Expr | None, pl.Expr]:
+    """The ``(location, scale)`` of a location-scale method: ``y = (x - location) / scale``.
+
+    The same zero-scale rules as the in-query functions of
+    :mod:`polars_norm.scaling` and :mod:`polars_norm.norms`.
+    """
+    if name == "zscore":
+        return stat("mean"), safe_scale(stat("std"), stat("mean").abs())
+    if name in ("minmax", "mean_range"):
+        lo, hi = stat("min"), stat("max")
+        scale = safe_scale(hi - lo, pl.max_horizontal(lo.abs(), hi.abs()))
+        return (lo if name == "minmax" else stat("mean")), scale
+    if name == "maxabs":
+        return None, safe_scale(stat("maxabs"))
+    if name == "unit":
+        return None, safe_scale(stat("norm"))
+    # robust
+    lo, hi = stat("q_lo"), stat("q_hi")
+    scale = safe_scale(hi - lo, pl.max_horizontal(lo.abs(), hi.abs()))
+    if opts["unit_variance"]:
+        q_lo, q_hi = opts["quantile_range"]
+        normal = NormalDist()
+        scale = scale / (normal.inv_cdf(q_hi) - normal.inv_cdf(q_lo))
+    return (stat("median") if opts["with_centering"] else None), scale
+
+
+def _interp(x: pl.Expr, xs: list[float], ys: list[float]) -> pl.Expr:
+    """Piecewise-linear interpolation through knots ``(xs, ys)`` (``xs`` increasing), clamped at the ends."""
+    if len(xs) == 1:
+        return pl.when(x.is_not_nan()).then(pl.lit(ys[0])).otherwise(x)
+    kx, ky = pl.lit(pl.Series(xs, dtype=pl.Float64)), pl.lit(pl.Series(ys, dtype=pl.Float64))
+    i0 = (kx.search_sorted(x, side="right").cast(pl.Int64) - 1).clip(0, len(xs) - 2)
+    x0, x1 = kx.gather(i0), kx.gather(i0 + 1)
+    y0, y1 = ky.gather(i0), ky.gather(i0 + 1)
+    t = ((x - x0) / (x1 - x0)).clip(0.0, 1.0)
+    return y0 + t * (y1 - y0)
+
+
+def _quantile_expr(
+    x: pl.Expr, opts: Mapping[str, Any], n: int, knots: tuple[list[float], list[float]], inverse: bool
+) -> pl.Expr:
+    """Through the sketch's mid-rank CDF ``F``: rank ``r = clip(n F + 1/2, 1, n)``, ``u = (r - a) / (n + 1 - 2a)``."""
+    a = opts["offset"]
+    xs, fs = knots
+    if not inverse:
+        rank = (_interp(x, xs, fs) * n + 0.5).clip(1.0, float(n))
+        u = (rank - a) / (n + 1.0 - 2.0 * a)
+        return ndtri(u) if opts["output"] == "normal" else u
+    u = (-x / _SQRT2).erfc() * 0.5 if opts["output"] == "normal" else x
+    f = (u * (n + 1.0 - 2.0 * a) + a - 0.5) / n
+    return _interp(f, fs, xs)
+
+
+def _build(name: str, opts: Mapping[str, Any], stat: Stat, inverse: bool, keep_nan: bool) -> Callable[..., pl.Expr]:
+    def build(x: pl.Expr, _: object) -> pl.Expr:
+        loc, scale = _affine(name, opts, stat)
+        if not inverse:
+            out = x if loc is None else x - loc
+            out = out / scale
+            if name == "minmax":
+                low, high = opts["feature_range"]
+                if (low, high) != (0.0, 1.0):
+                    out = out * (high - low) + low
+                if opts["clip"]:
+                    out = out.clip(low, high)
+        else:
+            y = x
+            if name == "minmax":
+                low, high = opts["feature_range"]
+                if (low, high) != (0.0, 1.0):
+                    y = (y - low) / (high - low)
+            out = y * scale
+            out = out if loc is None else out + loc
+        return pl.when(x.is_nan()).then(x).otherwise(out) if keep_nan else out
+
+    return build
+
+
+def _check_columns(acc: Accumulator, plan: Mapping[str, Any], schema: pl.Schema | None, where: str) -> None:
+    for column in plan:
+        if column not in acc.columns:
+            msg = f"polars_norm.{where}: column {column!r} was not fitted; fitted columns: {list(acc.columns)}"
+            raise ValueError(msg)
+        if schema is not None and column not in schema:
+            msg = f"polars_norm.{where}: column {column!r} not found in the frame; available: {schema.names()}"
+            raise pl.exceptions.ColumnNotFoundError(msg)
+
+
+def _literal_expr(
+    acc: Accumulator, column: str, name: str, opts: Mapping[str, Any], inverse: bool, where: str
+) -> pl.Expr:
+    """The expression for ``column`` with ungrouped statistics as literals."""
+    stats = _stat_frame(acc, column, name, opts, where)
+    row = stats.row(0, named=True) if stats.height else dict.fromkeys(stats.columns)
+    if name == "quantile":
+        _require_sketch(acc, name, where)
+        sk = acc.sketch(column)
+        if sk is None or sk.is_empty():
+            return numeric_expr(pl.col(column), name, lambda x, _: pl.when(x.is_nan()).then(x))
+        knots = cdf_knots(sk)
+        n = int(row["n"] or 0)
+        return numeric_expr(pl.col(column), name, lambda x, _: _quantile_expr(x, opts, n, knots, inverse))
+    keep_nan = any(v is None for v in row.values())
+
+    def stat(s: str) -> pl.Expr:
+        return pl.lit(row[s], pl.Float64)
+
+    return numeric_expr(pl.col(column), name, _build(name, opts, stat, inverse, keep_nan))
+
+
+def column_expr(
+    acc: Accumulator, column: str, method: MethodSpec = "zscore", *, inverse: bool = False, **options: Any
+) -> pl.Expr:
+    """The ``pl.Expr`` applying ungrouped fitted statistics to ``pl.col(column)``.
+
+    Parameters
+    ----------
+    acc
+        Fitted statistics without ``by`` keys (use ``acc.pooled()`` for the
+        statistics of all groups together).
+    column
+        A fitted column.
+    method
+        A method name (see :data:`METHODS`) or ``(name, {option: value})``.
+    inverse
+        Build the inverse transform instead.
+    **options
+        Options of the method, e.g. ``ddof=0`` for zscore, ``p=1`` for unit,
+        ``output="normal"`` for quantile.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> import polars_norm
+    >>> acc = polars_norm.fit(pl.DataFrame({"x": [1.0, 2.0, 3.0]}))
+    >>> pl.DataFrame({"x": [2.0, 4.0]}).select(acc.expr("x", "zscore"))
+    shape: (2, 1)
+    ┌─────┐
+    │ x   │
+    │ --- │
+    │ f64 │
+    ╞═════╡
+    │ 0.0 │
+    │ 2.0 │
+    └─────┘
+    """
+    where = "Accumulator.expr"
+    if acc.by:
+        msg = (
+            f"polars_norm.{where}: the statistics are grouped by {list(acc.by)}; use transform() "
+            "(which joins on the keys), or acc.pooled().expr(...) for statistics over all groups"
+        )
+        raise ValueError(msg)
+    name, opts = _resolve(method, options, where)
+    _check_columns(acc, {column: None}, None, where)
+    return _literal_expr(acc, column, name, opts, inverse, where)
+
+
+def _plan(
+    acc: Accumulator, method: MethodSpec | Mapping[str, MethodSpec], options: Mapping[str, Any], where: str
+) -> dict[str, tuple[str, dict[str, Any]]]:
+    if isinstance(method, Mapping):
+        return {c: _resolve(spec, options, where) for c, spec in method.items()}
+    resolved = _resolve(method, options, where)
+    return dict.fromkeys(acc.columns, resolved)
+
+
+def transform(
+    acc: Accumulator,
+    frame: Frame,
+    method: MethodSpec | Mapping[str, MethodSpec] = "zscore",
+    *,
+    unseen: Unseen = "null",
+    inverse: bool = False,
+    **options: Any,
+) -> Frame:
+    """Normalize (or, with ``inverse=True``, denormalize) ``frame`` with fitted statistics.
+
+    Parameters
+    ----------
+    acc
+        The fitted statistics.
+    frame
+        A DataFrame or LazyFrame holding the fitted columns (and the ``by``
+        keys for grouped statistics). A LazyFrame stays lazy.
+    method
+        A method name for every fitted column, or a mapping ``{column:
+        method}`` for some columns; a method is a name (``"zscore"``,
+        ``"minmax"``, ``"maxabs"``, ``"robust"``, ``"mean_range"``,
+        ``"unit"``, ``"quantile"``) or ``(name, {option: value})``.
+    unseen
+        For grouped statistics, what a group not seen in fitting gets:
+        ``"null"`` (default) nulls, ``"global"`` the statistics pooled over
+        all groups, ``"raise"`` a ``ValueError`` naming the group (for a
+        LazyFrame this reads the key columns once).
+    inverse
+        Undo the method instead (``Accumulator.inverse_transform``).
+    **options
+        Method options applying to every column, e.g. ``ddof=0``,
+        ``feature_range=(-1, 1)``, ``p=1``, ``output="normal"``.
+
+    Returns
+    -------
+    DataFrame or LazyFrame
+        ``frame`` with the chosen columns replaced; other columns unchanged.
+
+    Notes
+    -----
+    Statistics are applied as literals (ungrouped) or through a left join to
+    a small statistics frame (grouped), so the query streams. The quantile
+    method maps through the sketch's empirical CDF, a piecewise-linear
+    function through 2049 sketch quantiles, so it is within the sketch's rank
+    error of the exact rank transform; it is available for ungrouped
+    statistics only.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> import polars_norm
+    >>> train = pl.DataFrame({"g": ["a", "a", "b", "b"], "x": [1.0, 3.0, 10.0, 30.0]})
+    >>> acc = polars_norm.fit(train, by="g", quantiles=False)
+    >>> serve = pl.DataFrame({"g": ["a", "b", "c"], "x": [2.0, 20.0, 5.0]})
+    >>> acc.transform(serve, "minmax")
+    shape: (3, 2)
+    ┌─────┬──────┐
+    │ g   ┆ x    │
+    │ --- ┆ ---  │
+    │ str ┆ f64  │
+    ╞═════╪══════╡
+    │ a   ┆ 0.5  │
+    │ b   ┆ 0.5  │
+    │ c   ┆ null │
+    └─────┴──────┘
+    """
+    where = "Accumulator.inverse_transform" if inverse else "Accumulator.transform"
+    check_choice(unseen, _UNSEEN, "unseen", where)
+    plan = _plan(acc, method, options, where)
+    eager = isinstance(frame, pl.DataFrame)
+    lazy = frame.lazy() if isinstance(frame, pl.DataFrame) else frame
+    schema = lazy.collect_schema()
+    _check_columns(acc, plan, schema, where)
+    if not acc.by:
+        out = lazy.with_columns(_literal_expr(acc, c, n, o, inverse, where) for c, (n, o) in plan.items())
+        return out.collect() if eager else out
+    return _grouped(acc, lazy, schema, plan, unseen, inverse, where, eager)
+
+
+def _grouped(
+    acc: Accumulator,
+    lazy: pl.LazyFrame,
+    schema: pl.Schema,
+    plan: Mapping[str, tuple[str, dict[str, Any]]],
+    unseen: Unseen,
+    inverse: bool,
+    where: str,
+    eager: bool,
+) -> Frame:
+    by = list(acc.by)
+    for key in by:
+        if key not in schema:
+            msg = f"polars_norm.{where}: by key {key!r} not found in the frame; available: {schema.names()}"
+            raise pl.exceptions.ColumnNotFoundError(msg)
+    stats: pl.DataFrame | None = None
+    exprs = []
+    pooled = acc.pooled() if unseen == "global" else None
+    helper: list[str] = ["__pn_seen"]
+    for i, (column, (name, opts)) in enumerate(plan.items()):
+        if name == "quantile":
+            msg = f"polars_norm.{where}: method 'quantile' is not available for grouped statistics yet"
+            raise NotImplementedError(msg)
+        part = _stat_frame(acc, column, name, opts, where)
+        renames = {s: f"__pn_{i}_{s}" for s in part.columns if s not in by}
+        helper.extend(renames.values())
+        part = part.rename(renames)
+        stats = part if stats is None else stats.join(part, on=by, nulls_equal=True)
+        if pooled is not None:
+            glob = _stat_frame(pooled, column, name, opts, where)
+            row = glob.row(0, named=True) if glob.height else {}
+
+        else:
+            row = None
+
+        def stat(s: str, i: int = i, row: dict[str, Any] | None = row) -> pl.Expr:
+            col = pl.col(f"__pn_{i}_{s}")
+            if row is None:
+                return col
+            return pl.when(pl.col("__pn_seen").is_null()).then(pl.lit(row.get(s), pl.Float64)).otherwise(col)
+
+        exprs.append(numeric_expr(pl.col(column), name, _build(name, opts, stat, inverse, keep_nan=True)))
+    assert stats is not None
+    stats = stats.with_columns(pl.lit(True).alias("__pn_seen")).cast({k: schema[k] for k in by})
+    if unseen == "raise":
+        _raise_unseen(lazy, stats, by, where)
+    joined = lazy.join(stats.lazy(), on=by, how="left", nulls_equal=True, maintain_order="left")
+    out = joined.with_columns(exprs).drop(helper)
+    return out.collect() if eager else out
+
+
+def _raise_unseen(lazy: pl.LazyFrame, stats: pl.DataFrame, by: list[str], where: str) -> None:
+    keys = lazy.select(by).unique().join(stats.lazy().select(by), on=by, how="anti", nulls_equal=True)
+    missing = keys.head(5).collect(engine="streaming")
+    if missing.height:
+        groups = ", ".join(str(dict(zip(by, r, strict=True))) for r in missing.iter_rows())
+        msg = f"polars_norm.{where}: groups not seen in fitting (unseen='raise'): {groups}"
+        raise ValueError(msg)

@@ -1,0 +1,212 @@
+"""``polars_norm.fit``: statistics of a frame, a lazy query, files, or a stream of batches.
+
+The source never needs to fit in memory:
+
+* a LazyFrame (or files, scanned lazily) without sketches is fitted by one
+  query of flat reductions under Polars' streaming engine (``group_by().agg``
+  of sums, counts and extremes: it streams in bounded memory);
+* with sketches, the query's result is streamed in batches
+  (``LazyFrame.collect_batches``) into :meth:`Accumulator.update`;
+* an iterable of DataFrames or Arrow tables/batches is consumed one batch at
+  a time.
+"""
+
+from __future__ import annotations
+
+import glob as globlib
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pyarrow as pa
+
+from polars_norm import moments
+from polars_norm.accumulator import Accumulator
+from polars_norm.sketch import DEFAULT_K
+
+__all__ = ["BATCH_ROWS", "FORMATS", "fit", "scan"]
+
+#: Rows per batch when streaming a lazy query into the sketches.
+BATCH_ROWS = 1_000_000
+
+#: File suffixes and the Polars scan function for each.
+FORMATS: dict[str, str] = {
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".ipc": "ipc",
+    ".arrow": "ipc",
+    ".feather": "ipc",
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".ndjson": "ndjson",
+    ".jsonl": "ndjson",
+}
+
+Source = pl.DataFrame | pl.LazyFrame | str | Path | Sequence[str | Path] | Iterable[Any]
+
+
+def _expand(path: str | Path) -> list[Path]:
+    p = Path(path)
+    if p.is_dir():
+        files = sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in FORMATS)
+        if not files:
+            msg = f"polars_norm.scan: directory {str(p)!r} holds no {'/'.join(sorted(set(FORMATS.values())))} files"
+            raise FileNotFoundError(msg)
+        return files
+    if any(ch in str(path) for ch in "*?["):
+        files = sorted(Path(f) for f in globlib.glob(str(path), recursive=True) if Path(f).is_file())
+        if not files:
+            msg = f"polars_norm.scan: no file matches {str(path)!r}"
+            raise FileNotFoundError(msg)
+        return files
+    if not p.exists():
+        msg = f"polars_norm.scan: no such file: {str(p)!r}"
+        raise FileNotFoundError(msg)
+    return [p]
+
+
+def scan(source: str | Path | Sequence[str | Path]) -> pl.LazyFrame:
+    """Scan files lazily: a path, a glob, a directory, or a list of them.
+
+    The format comes from the suffix (Parquet ``.parquet``/``.pq``, IPC
+    ``.ipc``/``.arrow``/``.feather``, CSV ``.csv``/``.tsv``, NDJSON
+    ``.ndjson``/``.jsonl``); all files must share one format.
+
+    Raises
+    ------
+    FileNotFoundError
+        If a path does not exist or a glob or directory matches nothing.
+    ValueError
+        For an unknown suffix or a mix of formats.
+    """
+    paths = [source] if isinstance(source, (str, Path)) else list(source)
+    files = [f for p in paths for f in _expand(p)]
+    kinds = set()
+    for f in files:
+        kind = FORMATS.get(f.suffix.lower())
+        if kind is None:
+            msg = f"polars_norm.scan: cannot tell the format of {str(f)!r} (known suffixes: {', '.join(FORMATS)})"
+            raise ValueError(msg)
+        kinds.add(kind)
+    if len(kinds) > 1:
+        msg = f"polars_norm.scan: the files mix formats {sorted(kinds)}; pass one format at a time"
+        raise ValueError(msg)
+    names = [str(f) for f in files]
+    kind = kinds.pop()
+    if kind == "parquet":
+        return pl.scan_parquet(names)
+    if kind == "ipc":
+        return pl.scan_ipc(names)
+    if kind == "ndjson":
+        return pl.scan_ndjson(names)
+    separator = "\t" if all(f.suffix.lower() == ".tsv" for f in files) else ","
+    return pl.scan_csv(names, separator=separator)
+
+
+def _fit_lazy(acc: Accumulator, lf: pl.LazyFrame, batch_rows: int) -> Accumulator:
+    acc._bind(lf.collect_schema(), "fit")
+    lf = lf.select(*acc.by, *acc.columns)
+    if not acc.quantiles:
+        state = moments.batch_moments(lf, acc.columns, acc.by, acc.norm_orders, engine="streaming")
+        acc._add_state(state)
+        return acc
+    for batch in lf.collect_batches(chunk_size=batch_rows, engine="streaming"):
+        acc.update(batch)
+    return acc
+
+
+def fit(
+    source: Source,
+    columns: str | Sequence[str] | None = None,
+    *,
+    by: str | Sequence[str] | None = None,
+    quantiles: bool = True,
+    sketch_k: int = DEFAULT_K,
+    norm_orders: Sequence[float] = (1.0, 2.0),
+    batch_rows: int = BATCH_ROWS,
+) -> Accumulator:
+    """Fit normalization statistics: moments, extremes, norms and quantile sketches.
+
+    Parameters
+    ----------
+    source
+        A DataFrame; a LazyFrame (fitted under the streaming engine in
+        bounded memory); a file path, glob or directory of Parquet, IPC, CSV
+        or NDJSON files (see :func:`scan`); or an iterable of DataFrames or
+        Arrow tables / record batches (one batch in memory at a time).
+    columns
+        Columns to fit; default every numeric column except the ``by`` keys.
+    by
+        Group key column(s) for per-group statistics.
+    quantiles
+        Keep KLL quantile sketches (needed by the ``robust`` and ``quantile``
+        methods). ``False`` fits only moments, extremes and norms, faster.
+    sketch_k
+        KLL accuracy parameter (default 800: rank error within 0.5%).
+    norm_orders
+        The Lp norm orders to keep for the ``unit`` method.
+    batch_rows
+        Rows per batch when a lazy source is streamed into the sketches.
+
+    Returns
+    -------
+    Accumulator
+        Mergeable statistics; apply them with :meth:`Accumulator.transform`.
+
+    Raises
+    ------
+    ColumnNotFoundError
+        A requested column or by key does not exist.
+    TypeError
+        A requested column is not numeric, or the source is of an unknown type.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> import polars_norm
+    >>> train = pl.DataFrame({"x": [1.0, 2.0, 3.0, 4.0]})
+    >>> acc = polars_norm.fit(train)
+    >>> acc.to_frame().select("column", "count", "mean", "min", "max", "median")
+    shape: (1, 6)
+    ┌────────┬───────┬──────┬─────┬─────┬────────┐
+    │ column ┆ count ┆ mean ┆ min ┆ max ┆ median │
+    │ ---    ┆ ---   ┆ ---  ┆ --- ┆ --- ┆ ---    │
+    │ str    ┆ i64   ┆ f64  ┆ f64 ┆ f64 ┆ f64    │
+    ╞════════╪═══════╪══════╪═════╪═════╪════════╡
+    │ x      ┆ 4     ┆ 2.5  ┆ 1.0 ┆ 4.0 ┆ 3.0    │
+    └────────┴───────┴──────┴─────┴─────┴────────┘
+    >>> acc.transform(pl.DataFrame({"x": [2.5, 4.0]}), "minmax")
+    shape: (2, 1)
+    ┌─────┐
+    │ x   │
+    │ --- │
+    │ f64 │
+    ╞═════╡
+    │ 0.5 │
+    │ 1.0 │
+    └─────┘
+    """
+    acc = Accumulator(columns, by=by, quantiles=quantiles, sketch_k=sketch_k, norm_orders=norm_orders)
+    if isinstance(source, pl.DataFrame):
+        acc._bind(source.schema, "fit")
+        if not quantiles:
+            return _fit_lazy(acc, source.lazy(), batch_rows)
+        return acc.update(source)
+    if isinstance(source, pl.LazyFrame):
+        return _fit_lazy(acc, source, batch_rows)
+    if isinstance(source, (str, Path)) or (
+        isinstance(source, Sequence) and source and all(isinstance(s, (str, Path)) for s in source)
+    ):
+        return _fit_lazy(acc, scan(source), batch_rows)
+    if isinstance(source, (pa.Table, pa.RecordBatch)):
+        return acc.update(source)
+    if isinstance(source, Iterable):
+        for batch in source:
+            acc.update(batch)
+        if acc._columns is None:
+            msg = "polars_norm.fit: the iterable held no batches; cannot tell which columns to fit"
+            raise ValueError(msg)
+        return acc
+    msg = f"polars_norm.fit: cannot fit {type(source)}; expected a DataFrame, LazyFrame, path or iterable of batches"
+    raise TypeError(msg)

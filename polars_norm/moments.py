@@ -1,0 +1,316 @@
+"""Mergeable moment state: counts, stable mean and squared deviations, extremes, norms.
+
+A moment state is a small long-format frame with one row per group (the
+``by`` keys, if any) and fitted column (``"column"``), holding
+
+==============  ==============================================================
+field           meaning
+==============  ==============================================================
+``count``       valid values (neither null nor NaN)
+``null_count``  nulls
+``nan_count``   NaN values (ignored by every statistic)
+``mean``        the mean of the valid values (null when there are none)
+``scale``       a power of two near ``max|x|`` (null when there is no data)
+``m2_scaled``   the sum of squared deviations from the mean, divided by
+                ``scale**2`` (so it neither overflows nor underflows)
+``min``         smallest valid value
+``max``         largest valid value
+``powsum_<p>``  ``sum((|x| / scale) ** p)`` for each fitted norm order ``p``
+==============  ==============================================================
+
+A batch's state comes from one query of flat reductions (no aggregate is
+broadcast back onto the rows, so it streams in bounded memory): shifted sums
+``sum(d)`` and ``sum(d**2)`` of ``d = (x - K) / S`` for a pilot shift ``K``
+and a power-of-two pilot scale ``S``, taken from the first rows. The
+corrected two-pass formula ``M2 = sum(d**2) - sum(d)**2 / n`` is exact to
+rounding when ``K`` is near the mean; when the result shows it was not (more
+than three digits cancelled, or the pilot scale was far from the data's), the
+pass is repeated with the fitted mean and scale as the pilot, per group.
+
+States merge with Chan, Golub and LeVeque's pairwise formula, generalized to
+a k-way merge in one ``group_by``; squares of rescaled values are rescaled by
+exact powers of two, as LAPACK's ``dnrm2`` does.
+
+References
+----------
+.. [1] Chan, T. F., Golub, G. H. and LeVeque, R. J. (1983). "Algorithms for
+   computing the sample variance: analysis and recommendations".
+   The American Statistician 37(3), 242-247.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import polars as pl
+
+from polars_norm.semantics import ZERO_SCALE_RTOL, pow2_scale
+
+__all__ = [
+    "COLUMN",
+    "STATE_FIELDS",
+    "batch_moments",
+    "empty_state",
+    "merge_states",
+    "powsum_name",
+    "state_schema",
+]
+
+#: The name of the state's column holding the fitted column's name.
+COLUMN = "column"
+#: Fields of a moment state besides the group keys, ``column`` and the powsums.
+STATE_FIELDS = ("count", "null_count", "nan_count", "mean", "scale", "m2_scaled", "min", "max")
+
+#: Rows read to choose the pilot shift and scale.
+PILOT_ROWS = 10_000
+#: Repeat the pass with a better pilot when ``sum(d**2) > REFINE_RATIO * M2``
+#: (more than three decimal digits lost to cancellation).
+REFINE_RATIO = 1e3
+#: At most this many refinement passes.
+MAX_REFINE = 2
+#: Largest tolerated ``p * |log2(pilot scale / data scale)|`` before refining.
+MAX_SCALE_BITS = 600.0
+
+
+def powsum_name(p: float) -> str:
+    """The state field holding ``sum((|x| / scale) ** p)``, e.g. ``powsum_2``."""
+    return f"powsum_{p:g}"
+
+
+def state_schema(by_schema: pl.Schema | dict[str, pl.DataType], norm_orders: Sequence[float]) -> pl.Schema:
+    """The schema of a moment state with the given key columns and norm orders."""
+    schema: dict[str, pl.DataType] = dict(by_schema)
+    schema[COLUMN] = pl.String()
+    for name in ("count", "null_count", "nan_count"):
+        schema[name] = pl.Int64()
+    for name in STATE_FIELDS[3:]:
+        schema[name] = pl.Float64()
+    for p in norm_orders:
+        schema[powsum_name(p)] = pl.Float64()
+    return pl.Schema(schema)
+
+
+def empty_state(by_schema: pl.Schema | dict[str, pl.DataType], norm_orders: Sequence[float]) -> pl.DataFrame:
+    """A state with no rows."""
+    return pl.DataFrame(schema=state_schema(by_schema, norm_orders))
+
+
+# --------------------------------------------------------------------------
+# one batch: flat reductions with a pilot
+# --------------------------------------------------------------------------
+def _tmp(i: int, field: str) -> str:
+    return f"__pn_{i}_{field}"
+
+
+def _pilot_literals(lf: pl.LazyFrame, columns: Sequence[str]) -> dict[str, tuple[float, float]]:
+    """Pilot shift (mean) and power-of-two scale of each column, from the first rows."""
+    exprs = []
+    for i, c in enumerate(columns):
+        v = pl.col(c).cast(pl.Float64).fill_nan(None)
+        exprs.append(v.mean().alias(_tmp(i, "k")))
+        exprs.append(pow2_scale(pl.max_horizontal(v.max().abs(), v.min().abs())).alias(_tmp(i, "s")))
+    row = lf.head(PILOT_ROWS).select(exprs).collect().row(0)
+    out = {}
+    for i, c in enumerate(columns):
+        k, s = row[2 * i], row[2 * i + 1]
+        k = k if k is not None and math.isfinite(k) else 0.0
+        s = s if s is not None and math.isfinite(s) and s > 0 else 1.0
+        out[c] = (k, s)
+    return out
+
+
+def _flat_aggs(i: int, column: str, shift: pl.Expr, scale: pl.Expr, norm_orders: Sequence[float]) -> list[pl.Expr]:
+    x = pl.col(column).cast(pl.Float64)
+    v = x.fill_nan(None)
+    d = (v - shift) / scale
+    a = v.abs() / scale
+    aggs = [
+        v.count().cast(pl.Int64).alias(_tmp(i, "count")),
+        x.null_count().cast(pl.Int64).alias(_tmp(i, "null_count")),
+        x.is_nan().sum().cast(pl.Int64).alias(_tmp(i, "nan_count")),
+        d.sum().alias(_tmp(i, "s1")),
+        (d * d).sum().alias(_tmp(i, "s2")),
+        v.min().alias(_tmp(i, "min")),
+        v.max().alias(_tmp(i, "max")),
+    ]
+    for p in norm_orders:
+        powered = a if p == 1.0 else (a * a if p == 2.0 else a.pow(p))
+        aggs.append(powered.sum().alias(_tmp(i, powsum_name(p))))
+    return aggs
+
+
+def _finish(
+    wide: pl.DataFrame,
+    by: Sequence[str],
+    columns: Sequence[str],
+    norm_orders: Sequence[float],
+) -> pl.DataFrame:
+    """Turn one flat pass (wide, with pilot columns ``k``/``s``) into a long state plus a ``refine`` flag."""
+    max_p = max([2.0, *norm_orders])
+    parts = []
+    for i, c in enumerate(columns):
+        n = pl.col(_tmp(i, "count"))
+        k, s = pl.col(_tmp(i, "k")), pl.col(_tmp(i, "s"))
+        s1, s2 = pl.col(_tmp(i, "s1")), pl.col(_tmp(i, "s2"))
+        lo, hi = pl.col(_tmp(i, "min")), pl.col(_tmp(i, "max"))
+        has = n > 0
+        nf = n.cast(pl.Float64)
+        mean = pl.when(lo == hi).then(lo).otherwise(k + s * (s1 / nf))
+        m2_pilot = pl.max_horizontal(s2 - s1 * s1 / nf, pl.lit(0.0))
+        scale = pow2_scale(pl.max_horizontal(lo.abs(), hi.abs()))
+        ratio = s / scale
+        fields = [
+            *by,
+            pl.lit(c, pl.String).alias(COLUMN),
+            n.alias("count"),
+            pl.col(_tmp(i, "null_count")).alias("null_count"),
+            pl.col(_tmp(i, "nan_count")).alias("nan_count"),
+            pl.when(has).then(mean).alias("mean"),
+            pl.when(has).then(scale).alias("scale"),
+            pl.when(has).then(m2_pilot * ratio * ratio).otherwise(0.0).alias("m2_scaled"),
+            lo.alias("min"),
+            hi.alias("max"),
+        ]
+        finite_sums = s2.is_finite()
+        for p in norm_orders:
+            ps = pl.col(_tmp(i, powsum_name(p)))
+            fields.append(pl.when(has).then(ps * ratio.pow(p)).otherwise(0.0).alias(powsum_name(p)))
+            finite_sums = finite_sums & ps.is_finite()
+        # Rounding noise: the spread of d is within the zero-scale tolerance of |mean|.
+        noise = nf * (mean.abs() * (ZERO_SCALE_RTOL / s)) ** 2
+        cancelled = (s2 > REFINE_RATIO * m2_pilot) & (s2 > noise)
+        scale_off = ratio.log(2.0).abs() * max_p > MAX_SCALE_BITS
+        finite_data = lo.is_finite() & hi.is_finite()
+        refine = has & finite_data & (~finite_sums | cancelled | scale_off)
+        fields.append(refine.fill_null(False).alias("refine"))
+        parts.append(wide.select(fields))
+    return pl.concat(parts, how="vertical")
+
+
+def _flat_pass(
+    lf: pl.LazyFrame,
+    by: Sequence[str],
+    columns: Sequence[str],
+    norm_orders: Sequence[float],
+    pilot: dict[str, tuple[float, float]] | pl.DataFrame,
+    engine: str,
+) -> pl.DataFrame:
+    if isinstance(pilot, dict):
+        aggs = [
+            a
+            for i, c in enumerate(columns)
+            for a in _flat_aggs(i, c, pl.lit(pilot[c][0]), pl.lit(pilot[c][1]), norm_orders)
+        ]
+        query = lf.group_by(by).agg(aggs) if by else lf.select(aggs)
+        wide = query.collect(engine=engine)  # type: ignore[call-overload]
+        wide = wide.with_columns(
+            [pl.lit(pilot[c][j]).alias(_tmp(i, f)) for i, c in enumerate(columns) for j, f in enumerate("ks")]
+        )
+    else:
+        # per-group pilots (grouped only): a join to the small pilot frame, then flat reductions
+        aggs = [
+            a
+            for i, c in enumerate(columns)
+            for a in _flat_aggs(i, c, pl.col(_tmp(i, "k")), pl.col(_tmp(i, "s")), norm_orders)
+        ]
+        joined = lf.join(pilot.lazy(), on=list(by), how="left", nulls_equal=True)
+        wide = joined.group_by(by).agg(aggs).collect(engine=engine)  # type: ignore[call-overload]
+        wide = wide.join(pilot, on=list(by), how="left", nulls_equal=True)
+    return _finish(wide, by, columns, norm_orders)
+
+
+def batch_moments(
+    lf: pl.LazyFrame,
+    columns: Sequence[str],
+    by: Sequence[str] = (),
+    norm_orders: Sequence[float] = (1.0, 2.0),
+    *,
+    engine: str = "streaming",
+) -> pl.DataFrame:
+    """The moment state of all rows of ``lf``, in bounded memory under ``engine="streaming"``.
+
+    One pass of flat reductions with a pilot from the first rows; the columns
+    whose result shows cancellation or a badly chosen pilot scale are
+    recomputed with per-group pilots (at most ``MAX_REFINE`` more passes).
+    """
+    by, columns = list(by), list(columns)
+    state = _flat_pass(lf, by, columns, norm_orders, _pilot_literals(lf, columns), engine)
+    for _ in range(MAX_REFINE):
+        bad = state.filter(pl.col("refine")).get_column(COLUMN).unique(maintain_order=True).to_list()
+        if not bad:
+            break
+        redo = [c for c in columns if c in bad]
+        if not by:
+            rows = state.filter(pl.col(COLUMN).is_in(redo)).select(COLUMN, "mean", "scale").rows()
+            literals = {c: (m if m is not None and math.isfinite(m) else 0.0, s or 1.0) for c, m, s in rows}
+            better = _flat_pass(lf, by, redo, norm_orders, literals, engine)
+            state = pl.concat([state.filter(~pl.col(COLUMN).is_in(redo)), better], how="vertical")
+            continue
+        wide_pilot = None
+        for i, c in enumerate(redo):
+            part = state.filter(pl.col(COLUMN) == c).select(
+                *by,
+                pl.col("mean").fill_null(0.0).fill_nan(0.0).alias(_tmp(i, "k")),
+                pl.col("scale").fill_null(1.0).alias(_tmp(i, "s")),
+            )
+            wide_pilot = part if wide_pilot is None else wide_pilot.join(part, on=by, nulls_equal=True)
+        assert wide_pilot is not None
+        better = _flat_pass(lf, by, redo, norm_orders, wide_pilot, engine)
+        state = pl.concat([state.filter(~pl.col(COLUMN).is_in(redo)), better], how="vertical")
+    order = pl.DataFrame({COLUMN: columns, "__pn_order": range(len(columns))})
+    state = state.join(order, on=COLUMN).sort([*by, "__pn_order"], nulls_last=True)
+    return state.drop("refine", "__pn_order")
+
+
+# --------------------------------------------------------------------------
+# k-way merge
+# --------------------------------------------------------------------------
+def merge_states(states: Sequence[pl.DataFrame], by: Sequence[str], norm_orders: Sequence[float]) -> pl.DataFrame:
+    """Merge moment states in one ``group_by`` (Chan et al.'s pairwise formula, k-way).
+
+    With ``S = max(scale_i)``, a pilot ``P`` (the first non-empty state's
+    mean), ``dm_i = (mean_i - P) / S`` and ``c = sum(n_i dm_i) / n``::
+
+        mean      = P + c S
+        m2_scaled = sum(m2_i (scale_i / S)**2) + sum(n_i (dm_i - c)**2)
+                    - (sum(n_i (dm_i - c)))**2 / n
+        powsum_p  = sum(powsum_p_i (scale_i / S)**p)
+
+    The last term of ``m2_scaled`` corrects the rounding of ``c``.
+    """
+    nonempty = [s for s in states if s.height > 0]
+    if not nonempty:
+        return states[0]
+    keys = [*by, COLUMN]
+    frame = pl.concat(nonempty, how="vertical")
+    n_i = pl.col("count")
+    w = n_i.cast(pl.Float64)
+    n = w.sum()
+    big_s = pl.col("scale").max().fill_null(1.0)
+    pilot = pl.col("mean").filter(n_i > 0).first()
+    dm = ((pl.col("mean") - pilot) / big_s).fill_null(0.0)
+    c = (w * dm).sum() / n
+    r = (pl.col("scale") / big_s).fill_null(0.0)
+    dev = dm - c
+    m2 = (pl.col("m2_scaled") * r * r).sum() + (w * dev * dev).sum() - (w * dev).sum() ** 2 / n
+    has = n > 0
+    aggs = [
+        n_i.sum().alias("count"),
+        pl.col("null_count").sum(),
+        pl.col("nan_count").sum(),
+        pl.when(has).then(pilot + c * big_s).alias("mean"),
+        pl.col("scale").max().alias("scale"),
+        pl.when(has).then(pl.max_horizontal(m2, pl.lit(0.0))).otherwise(0.0).alias("m2_scaled"),
+        pl.col("min").min(),
+        pl.col("max").max(),
+    ]
+    for p in norm_orders:
+        name = powsum_name(p)
+        aggs.append(pl.when(has).then((pl.col(name) * r.pow(p)).sum()).otherwise(0.0).alias(name))
+    merged = frame.group_by(keys, maintain_order=True).agg(aggs)
+    # a constant column's mean is its value exactly
+    merged = merged.with_columns(
+        pl.when(pl.col("min") == pl.col("max")).then(pl.col("min")).otherwise(pl.col("mean")).alias("mean")
+    )
+    return merged.select(states[0].columns)
