@@ -10,6 +10,9 @@ field           meaning
 ``null_count``  nulls
 ``nan_count``   NaN values (ignored by every statistic)
 ``mean``        the mean of the valid values (null when there are none)
+``mean_lo``     the rounding error of ``mean``: ``mean + mean_lo`` is the
+                mean to twice the precision, so merged means and squared
+                deviations stay exact on data with a large offset
 ``scale``       a power of two near ``max|x|`` (null when there is no data)
 ``m2_scaled``   the sum of squared deviations from the mean, divided by
                 ``scale**2`` (so it neither overflows nor underflows)
@@ -55,12 +58,13 @@ __all__ = [
     "merge_states",
     "powsum_name",
     "state_schema",
+    "two_sum",
 ]
 
 #: The name of the state's column holding the fitted column's name.
 COLUMN = "column"
 #: Fields of a moment state besides the group keys, ``column`` and the powsums.
-STATE_FIELDS = ("count", "null_count", "nan_count", "mean", "scale", "m2_scaled", "min", "max")
+STATE_FIELDS = ("count", "null_count", "nan_count", "mean", "mean_lo", "scale", "m2_scaled", "min", "max")
 
 #: Rows read to choose the pilot shift and scale.
 PILOT_ROWS = 10_000
@@ -71,6 +75,13 @@ REFINE_RATIO = 1e3
 MAX_REFINE = 2
 #: Largest tolerated ``p * |log2(pilot scale / data scale)|`` before refining.
 MAX_SCALE_BITS = 600.0
+
+
+def two_sum(a: pl.Expr, b: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """Knuth's error-free sum: ``hi = fl(a + b)`` and ``lo`` with ``hi + lo == a + b`` exactly."""
+    hi = a + b
+    bb = hi - a
+    return hi, (a - (hi - bb)) + (b - bb)
 
 
 def powsum_name(p: float) -> str:
@@ -156,7 +167,9 @@ def _finish(
         lo, hi = pl.col(_tmp(i, "min")), pl.col(_tmp(i, "max"))
         has = n > 0
         nf = n.cast(pl.Float64)
-        mean = pl.when(lo == hi).then(lo).otherwise(k + s * (s1 / nf))
+        mean_hi, mean_lo = two_sum(k, s * (s1 / nf))
+        const = lo == hi
+        mean = pl.when(const).then(lo).otherwise(mean_hi)
         m2_pilot = pl.max_horizontal(s2 - s1 * s1 / nf, pl.lit(0.0))
         scale = pow2_scale(pl.max_horizontal(lo.abs(), hi.abs()))
         ratio = s / scale
@@ -167,6 +180,7 @@ def _finish(
             pl.col(_tmp(i, "null_count")).alias("null_count"),
             pl.col(_tmp(i, "nan_count")).alias("nan_count"),
             pl.when(has).then(mean).alias("mean"),
+            pl.when(has & ~const).then(mean_lo).otherwise(pl.when(has).then(0.0)).alias("mean_lo"),
             pl.when(has).then(scale).alias("scale"),
             pl.when(has).then(m2_pilot * ratio * ratio).otherwise(0.0).alias("m2_scaled"),
             lo.alias("min"),
@@ -289,17 +303,19 @@ def merge_states(states: Sequence[pl.DataFrame], by: Sequence[str], norm_orders:
     n = w.sum()
     big_s = pl.col("scale").max().fill_null(1.0)
     pilot = pl.col("mean").filter(n_i > 0).first()
-    dm = ((pl.col("mean") - pilot) / big_s).fill_null(0.0)
+    dm = (((pl.col("mean") - pilot) + pl.col("mean_lo")) / big_s).fill_null(0.0)
     c = (w * dm).sum() / n
     r = (pl.col("scale") / big_s).fill_null(0.0)
     dev = dm - c
     m2 = (pl.col("m2_scaled") * r * r).sum() + (w * dev * dev).sum() - (w * dev).sum() ** 2 / n
     has = n > 0
+    mean_hi, mean_lo = two_sum(pilot, c * big_s)
     aggs = [
         n_i.sum().alias("count"),
         pl.col("null_count").sum(),
         pl.col("nan_count").sum(),
-        pl.when(has).then(pilot + c * big_s).alias("mean"),
+        pl.when(has).then(mean_hi).alias("mean"),
+        pl.when(has).then(mean_lo).alias("mean_lo"),
         pl.col("scale").max().alias("scale"),
         pl.when(has).then(pl.max_horizontal(m2, pl.lit(0.0))).otherwise(0.0).alias("m2_scaled"),
         pl.col("min").min(),
@@ -310,7 +326,9 @@ def merge_states(states: Sequence[pl.DataFrame], by: Sequence[str], norm_orders:
         aggs.append(pl.when(has).then((pl.col(name) * r.pow(p)).sum()).otherwise(0.0).alias(name))
     merged = frame.group_by(keys, maintain_order=True).agg(aggs)
     # a constant column's mean is its value exactly
+    const = pl.col("min") == pl.col("max")
     merged = merged.with_columns(
-        pl.when(pl.col("min") == pl.col("max")).then(pl.col("min")).otherwise(pl.col("mean")).alias("mean")
+        pl.when(const).then(pl.col("min")).otherwise(pl.col("mean")).alias("mean"),
+        pl.when(const).then(0.0).otherwise(pl.col("mean_lo")).alias("mean_lo"),
     )
     return merged.select(states[0].columns)

@@ -100,18 +100,27 @@ def pooled_sketches(sketches: SketchMap, k: int) -> SketchMap:
 def cdf_knots(sketch: kll_doubles_sketch, knots: int = CDF_KNOTS) -> tuple[list[float], list[float]]:
     """Knots ``(x_j, F_j)`` of the sketch's mid-rank empirical CDF, ``x_j`` strictly increasing.
 
-    ``x_j`` are sketch quantiles on an even grid of ranks (deduplicated), and
+    ``x_j`` are the minimum, the maximum and sketch quantiles on an even grid
+    of ranks (deduplicated), and
     ``F_j = (P(X < x_j) + P(X <= x_j)) / 2``, the average-rank convention of
     :func:`polars_norm.quantile`, so ties map to their mid rank.
     """
     ranks = np.linspace(0.0, 1.0, knots)
-    xs = sorted(set(sketch.get_quantiles(ranks.tolist())))
+    grid = {*sketch.get_quantiles(ranks.tolist()), sketch.get_min_value(), sketch.get_max_value()}
+    xs = sorted(grid)
     below = sketch.get_cdf(xs, inclusive=False)[:-1]
     upto = sketch.get_cdf(xs, inclusive=True)[:-1]
+    # Clamp to the mid ranks of the extreme single items, [1/2, n - 1/2] / n: the
+    # minimum maps to rank 1 and the maximum to rank n, as in the exact transform.
+    half = 0.5 / sketch.n
     out_x: list[float] = []
     out_f: list[float] = []
     for x, lo, hi in zip(xs, below, upto, strict=True):
-        f = 0.5 * (lo + hi)
+        f = min(max(0.5 * (lo + hi), half), 1.0 - half)
+        if x == xs[-1]:
+            while out_f and out_f[-1] >= f:  # always keep the maximum
+                out_x.pop()
+                out_f.pop()
         if not out_f or f > out_f[-1]:
             out_x.append(float(x))
             out_f.append(float(f))
