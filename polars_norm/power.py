@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import polars as pl
 
-from polars_norm.semantics import NanPolicy, check_finite, check_nan, check_positive, numeric_expr, stat_view
+from polars_norm.semantics import (
+    NanPolicy,
+    check_finite,
+    check_nan,
+    check_positive,
+    numeric_expr,
+    safe_location,
+    stat_view,
+)
 from polars_norm.special import expm1
 
 __all__ = ["box_cox", "softmax", "yeo_johnson"]
@@ -178,7 +186,7 @@ def softmax(expr: pl.Expr, *, temperature: float = 1.0, nan: NanPolicy = "ignore
     check_nan(nan, "softmax")
 
     def build(x: pl.Expr, _: object) -> pl.Expr:
-        top = x.max() if nan == "ignore" else x.nan_max()
+        top = safe_location(x.max() if nan == "ignore" else x.nan_max())
         shifted = x - top
         weights = (shifted / temperature if temperature != 1.0 else shifted).exp()
         return weights / stat_view(weights, nan).sum()

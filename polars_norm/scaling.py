@@ -22,6 +22,7 @@ from polars_norm.semantics import (
     check_quantile_range,
     numeric_expr,
     pow2_scale,
+    safe_location,
     safe_scale,
     stat_view,
 )
@@ -32,8 +33,14 @@ __all__ = ["maxabs", "mean_range", "minmax", "robust", "std_of_centered", "zscor
 def _extremes(x: pl.Expr, nan: NanPolicy) -> tuple[pl.Expr, pl.Expr]:
     # Polars' min/max already skip NaN; nan_min/nan_max propagate it.
     if nan == "ignore":
-        return x.min(), x.max()
-    return x.nan_min(), x.nan_max()
+        return safe_location(x.min()), safe_location(x.max())
+    return safe_location(x.nan_min()), safe_location(x.nan_max())
+
+
+def _mean(x: pl.Expr, lo: pl.Expr, hi: pl.Expr, nan: NanPolicy) -> pl.Expr:
+    # A constant column's mean is its value exactly (a computed mean can be off
+    # by an ulp), so a constant column centers to exactly 0 at any magnitude.
+    return pl.when(lo == hi).then(lo).otherwise(safe_location(stat_view(x, nan).mean()))
 
 
 def std_of_centered(centered: pl.Expr, spread: pl.Expr, *, ddof: int, nan: NanPolicy) -> pl.Expr:
@@ -73,10 +80,10 @@ def zscore(expr: pl.Expr, *, ddof: int = 1, nan: NanPolicy = "ignore") -> pl.Exp
     -----
     Nulls and NaN are ignored by the statistics and kept in the output. A
     zero standard deviation (constant column, up to rounding relative to the
-    mean's magnitude) is taken as 1, so a constant column maps to 0. With fewer
-    than ``ddof + 1`` values the standard deviation is undefined and the output
-    is null. The variance is computed on centered values (two passes), which is
-    exact to rounding where Polars' one-pass ``var()`` loses most digits on
+    mean's magnitude) is taken as 1, so a constant column maps to 0; so is an
+    undefined one (fewer than ``ddof + 1`` values), so a single value maps to 0.
+    The variance is computed on centered values (two passes), which is exact
+    to rounding where Polars' one-pass ``var()`` loses most digits on
     large offsets, and rescaled by a power of two so magnitudes of 1e+-300
     neither overflow nor underflow.
 
@@ -109,10 +116,11 @@ def zscore(expr: pl.Expr, *, ddof: int = 1, nan: NanPolicy = "ignore") -> pl.Exp
     check_nan(nan, "zscore")
 
     def build(x: pl.Expr, _: object) -> pl.Expr:
-        mean = stat_view(x, nan).mean()
         lo, hi = _extremes(x, nan)
+        mean = _mean(x, lo, hi, nan)
         centered = x - mean
-        std = std_of_centered(centered, pl.max_horizontal(hi - mean, mean - lo), ddof=ddof, nan=nan)
+        spread = pl.max_horizontal(hi - mean, mean - lo)
+        std = std_of_centered(centered, spread, ddof=ddof, nan=nan)
         return centered / safe_scale(std, mean.abs())
 
     return numeric_expr(expr, "zscore", build)
@@ -309,7 +317,7 @@ def robust(
         if divisor != 1.0:
             scale = scale / divisor
         if with_centering:
-            return (x - values.median()) / scale
+            return (x - safe_location(values.median())) / scale
         return x / scale
 
     return numeric_expr(expr, "robust", build)
@@ -354,8 +362,8 @@ def mean_range(expr: pl.Expr, *, nan: NanPolicy = "ignore") -> pl.Expr:
     check_nan(nan, "mean_range")
 
     def build(x: pl.Expr, _: object) -> pl.Expr:
-        mean = stat_view(x, nan).mean()
         lo, hi = _extremes(x, nan)
+        mean = _mean(x, lo, hi, nan)
         return (x - mean) / safe_scale(hi - lo, pl.max_horizontal(lo.abs(), hi.abs()))
 
     return numeric_expr(expr, "mean_range", build)

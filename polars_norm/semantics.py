@@ -14,16 +14,21 @@ NaN                 ignored by statistics (``nan="ignore"``, the default); a
                     statistics of its column or group)
 zero scale          a scale that is zero, or within ``ZERO_SCALE_RTOL`` of
                     the data's magnitude (a constant column up to rounding),
-                    is taken as 1, as scikit-learn's ``_handle_zeros_in_scale``
-                    does; finite input never yields NaN or inf
+                    or below the smallest normal double, is taken as 1, as
+                    scikit-learn's ``_handle_zeros_in_scale`` does; finite
+                    input never yields NaN or inf (as long as its spread,
+                    ``max - min``, is itself a finite double)
 ddof                defaults to 1 (Polars' convention; scikit-learn uses 0)
 dtypes              integers, unsigned integers and Decimal are computed in
                     Float64 (cast before any arithmetic, so nothing wraps);
                     Float32 stays Float32 (statistics accumulate in Float64);
                     any other dtype raises a ``TypeError`` naming the column,
                     its dtype and the method, when the query is planned
-no data             a statistic over no valid values is null, so an empty or
-                    all-null input gives an empty or all-null output
+no data             an aggregation (a norm) over no valid values is null. In a
+                    transform, an undefined scale (fewer than ``ddof + 1``
+                    values) is taken as 1 like a zero scale, and an undefined
+                    location keeps NaN rows NaN: empty or all-null input gives
+                    an empty or all-null output, a single value maps to 0
 parameters          checked when the expression is built; a bad one raises
                     ``ValueError`` naming the parameter and the value
 ==================  ==========================================================
@@ -39,11 +44,13 @@ from typing import Literal
 import polars as pl
 
 __all__ = [
+    "ZERO_SCALE_FLOOR",
     "ZERO_SCALE_RTOL",
     "NanPolicy",
     "check_choice",
     "check_ddof",
     "check_feature_range",
+    "check_finite",
     "check_nan",
     "check_open_unit_interval",
     "check_p",
@@ -52,6 +59,7 @@ __all__ = [
     "float_dtype",
     "numeric_expr",
     "pow2_scale",
+    "safe_location",
     "safe_scale",
     "stat_view",
 ]
@@ -61,6 +69,10 @@ NanPolicy = Literal["ignore", "propagate"]
 #: Relative tolerance below which a scale counts as zero: a spread within ten
 #: units in the last place of the data's magnitude is rounding, not signal.
 ZERO_SCALE_RTOL: float = 10.0 * sys.float_info.epsilon
+
+#: Scales below the smallest normal double also count as zero: Polars divides
+#: by a scalar through its reciprocal, which overflows for subnormal scales.
+ZERO_SCALE_FLOOR: float = sys.float_info.min
 
 _NAN_POLICIES = ("ignore", "propagate")
 
@@ -138,11 +150,21 @@ def safe_scale(scale: pl.Expr, magnitude: pl.Expr | float = 0.0) -> pl.Expr:
     A scale is zero when ``scale <= ZERO_SCALE_RTOL * magnitude``, where
     ``magnitude`` is the size of the location statistics the scale was
     computed beside (``|mean|`` for a standard deviation, ``max(|min|, |max|)``
-    for a range). With ``magnitude=0`` only an exact zero counts.
-    A null scale (no data) stays null.
+    for a range). With ``magnitude=0`` only an exact zero counts. An undefined
+    (null) scale, e.g. a standard deviation of a single value, is also 1.
     """
     mag = magnitude if isinstance(magnitude, pl.Expr) else pl.lit(magnitude)
-    return pl.when(scale <= mag * ZERO_SCALE_RTOL).then(pl.lit(1.0)).otherwise(scale)
+    is_zero = scale.is_null() | (scale <= mag * ZERO_SCALE_RTOL) | (scale < ZERO_SCALE_FLOOR)
+    return pl.when(is_zero).then(pl.lit(1.0)).otherwise(scale)
+
+
+def safe_location(location: pl.Expr) -> pl.Expr:
+    """A location statistic, NaN when undefined (no valid values).
+
+    With no valid values every non-null input is NaN, so subtracting NaN keeps
+    NaN rows NaN (and null rows null) instead of turning them null.
+    """
+    return location.fill_null(float("nan"))
 
 
 def pow2_scale(maxabs: pl.Expr) -> pl.Expr:
@@ -153,7 +175,8 @@ def pow2_scale(maxabs: pl.Expr) -> pl.Expr:
     overflow nor underflow, which is how the norms and variances here stay
     finite and accurate at magnitudes of 1e+-300 (as LAPACK's ``dnrm2`` does).
     """
-    exponent = maxabs.log(2.0).floor()
+    # Clamped so that both the scale and its reciprocal are normal doubles.
+    exponent = maxabs.log(2.0).floor().clip(-1022.0, 1022.0)
     scale = pl.lit(2.0).pow(exponent)
     return pl.when((maxabs > 0.0) & maxabs.is_finite()).then(scale).otherwise(pl.lit(1.0))
 
@@ -203,42 +226,42 @@ def check_finite(value: object, param: str, method: str) -> float:
     return float(value)  # type: ignore[arg-type]
 
 
+def _real_pair(value: object) -> tuple[float, float] | None:
+    if not isinstance(value, (tuple, list)) or len(value) != 2:
+        return None
+    first, second = value
+    if not (_is_real(first) and _is_real(second)):
+        return None
+    return float(first), float(second)
+
+
 def check_feature_range(feature_range: object, method: str) -> tuple[float, float]:
-    ok = (
-        isinstance(feature_range, (tuple, list))
-        and len(feature_range) == 2
-        and all(_is_real(v) and math.isfinite(float(v)) for v in feature_range)
-    )
-    if not ok or float(feature_range[0]) >= float(feature_range[1]):  # type: ignore[index]
+    pair = _real_pair(feature_range)
+    if pair is None or not all(map(math.isfinite, pair)) or pair[0] >= pair[1]:
         msg = (
             f"polars_norm.{method}: feature_range={feature_range!r} must be a pair "
             "(min, max) of finite numbers with min < max"
         )
         raise ValueError(msg)
-    lo, hi = feature_range  # type: ignore[misc]
-    return float(lo), float(hi)
+    return pair
 
 
 def check_quantile_range(quantile_range: object, method: str) -> tuple[float, float]:
-    ok = (
-        isinstance(quantile_range, (tuple, list))
-        and len(quantile_range) == 2
-        and all(_is_real(v) and 0.0 <= float(v) <= 1.0 for v in quantile_range)
-    )
-    if not ok or float(quantile_range[0]) >= float(quantile_range[1]):  # type: ignore[index]
+    pair = _real_pair(quantile_range)
+    if pair is None or not (0.0 <= pair[0] < pair[1] <= 1.0):
         msg = (
             f"polars_norm.{method}: quantile_range={quantile_range!r} must be a pair "
             "(q_lo, q_hi) with 0 <= q_lo < q_hi <= 1"
         )
         raise ValueError(msg)
-    lo, hi = quantile_range  # type: ignore[misc]
-    return float(lo), float(hi)
+    return pair
 
 
 def check_open_unit_interval(value: object, param: str, method: str, *, closed_low: bool = False) -> float:
-    low_ok = (lambda v: v >= 0.0) if closed_low else (lambda v: v > 0.0)
-    if not _is_real(value) or not (low_ok(float(value)) and float(value) < 1.0):  # type: ignore[arg-type]
+    number = float(value) if _is_real(value) else math.nan  # type: ignore[arg-type]
+    low_ok = number >= 0.0 if closed_low else number > 0.0
+    if not (low_ok and number < 1.0):
         interval = "[0, 1)" if closed_low else "(0, 1)"
         msg = f"polars_norm.{method}: {param}={value!r} must be in {interval}"
         raise ValueError(msg)
-    return float(value)  # type: ignore[arg-type]
+    return number

@@ -46,19 +46,54 @@ def _horner(r: pl.Expr, coefficients: tuple[float, ...]) -> pl.Expr:
     return acc
 
 
+def _ndtri_series(p: pl.Series) -> pl.Series:
+    """AS 241 on a materialized Series, one step per column.
+
+    Each intermediate (q, r, the three rational approximations) is computed
+    once as a column; written as one nested expression, the references to
+    ``p`` and ``r`` inside the polynomials would be re-evaluated many times.
+    """
+    frame = p.cast(pl.Float64).to_frame("p").with_columns(q=pl.col("p") - 0.5)
+    frame = frame.with_columns(
+        rc=0.180625 - pl.col("q") * pl.col("q"),
+        r=(-pl.min_horizontal(pl.col("p"), 1.0 - pl.col("p")).log()).sqrt(),
+    )
+    frame = frame.with_columns(
+        central=pl.col("q") * _horner(pl.col("rc"), _A) / _horner(pl.col("rc"), _B),
+        near=_horner(pl.col("r") - 1.6, _C) / _horner(pl.col("r") - 1.6, _D),
+        far=_horner(pl.col("r") - 5.0, _E) / _horner(pl.col("r") - 5.0, _F),
+    )
+    q, p_ = pl.col("q"), pl.col("p")
+    tail = pl.when(pl.col("r") <= 5.0).then(pl.col("near")).otherwise(pl.col("far"))
+    result = (
+        pl.when(q.abs() <= 0.425)
+        .then(pl.col("central"))
+        .when(p_ == 0.0)
+        .then(float("-inf"))
+        .when(p_ == 1.0)
+        .then(float("inf"))
+        .when((p_ > 0.0) & (p_ < 1.0))
+        .then(pl.when(q < 0.0).then(-tail).otherwise(tail))
+        .when(p_.is_not_null())
+        .then(float("nan"))
+    )
+    out: pl.Series = frame.select(result.alias(p.name)).to_series()
+    return out
+
+
 def ndtri(p: pl.Expr) -> pl.Expr:
-    """The standard normal quantile function, ``Phi^-1(p)``, as a native expression.
+    """The standard normal quantile function, ``Phi^-1(p)``, as a Polars expression.
 
     Parameters
     ----------
     p
-        Probabilities, Float64. ``p = 0`` gives ``-inf``, ``p = 1`` gives
-        ``inf``; outside ``[0, 1]`` gives NaN; null stays null.
+        Probabilities (cast to Float64). ``p = 0`` gives ``-inf``, ``p = 1``
+        gives ``inf``; outside ``[0, 1]`` gives NaN; null stays null.
 
     Returns
     -------
     pl.Expr
-        Float64.
+        Float64, elementwise (safe under ``.over``, ``group_by`` and streaming).
 
     Notes
     -----
@@ -66,6 +101,11 @@ def ndtri(p: pl.Expr) -> pl.Expr:
     accurate to about 1e-16 relative, the same algorithm as
     ``statistics.NormalDist.inv_cdf``. It is accurate for ``p`` down to
     1e-300 because the tails use ``sqrt(-log(min(p, 1 - p)))``.
+
+    The arithmetic is native Polars, evaluated one intermediate column at a
+    time behind an elementwise ``map_batches`` boundary: written as a single
+    nested expression, ``p`` (often a whole ``rank()``) would be re-evaluated
+    at each of its dozens of uses, which measured about 70x slower.
 
     References
     ----------
@@ -88,27 +128,7 @@ def ndtri(p: pl.Expr) -> pl.Expr:
     │ 1.959964  │
     └───────────┘
     """
-    q = p - 0.5
-    r_central = 0.180625 - q * q
-    central = q * _horner(r_central, _A) / _horner(r_central, _B)
-    tail_p = pl.when(q <= 0.0).then(p).otherwise(1.0 - p)
-    r = (-tail_p.log()).sqrt()
-    near = _horner(r - 1.6, _C) / _horner(r - 1.6, _D)
-    far = _horner(r - 5.0, _E) / _horner(r - 5.0, _F)
-    tail = pl.when(r <= 5.0).then(near).otherwise(far)
-    tail = pl.when(q < 0.0).then(-tail).otherwise(tail)
-    return (
-        pl.when(q.abs() <= 0.425)
-        .then(central)
-        .when(p == 0.0)
-        .then(float("-inf"))
-        .when(p == 1.0)
-        .then(float("inf"))
-        .when((p > 0.0) & (p < 1.0))
-        .then(tail)
-        .when(p.is_not_null())
-        .then(float("nan"))
-    )
+    return p.map_batches(_ndtri_series, return_dtype=pl.Float64, is_elementwise=True)
 
 
 def expm1(x: pl.Expr) -> pl.Expr:
