@@ -1,7 +1,8 @@
 """Applying fitted statistics: ``Accumulator.transform``, ``inverse_transform`` and ``expr``.
 
 Ungrouped statistics become literals in native expressions; grouped
-statistics are a small frame joined on the ``by`` keys. Either way the result
+statistics are a small frame, looked up row by row through the ``by`` keys
+(``replace_strict`` to a group index, then ``gather``). Either way the result
 is a lazy query that streams (no aggregate is broadcast back onto the rows),
 so ``scan_parquet(...)`` -> ``transform`` -> ``sink_parquet(...)`` runs in
 bounded memory.
@@ -372,7 +373,8 @@ def transform(
     Notes
     -----
     Statistics are applied as literals (ungrouped) or through a left join to
-    a small statistics frame (grouped), so the query streams. The quantile
+    a lookup of each row's group in a small statistics frame (grouped), so the
+    query streams and keeps the row order. The quantile
     method maps through the sketch's empirical CDF, a piecewise-linear
     function through 2049 sketch quantiles, so it is within the sketch's rank
     error of the exact rank transform; it is available for ungrouped
@@ -426,38 +428,56 @@ def _grouped(
             msg = f"polars_norm.{where}: by key {key!r} not found in the frame; available: {schema.names()}"
             raise pl.exceptions.ColumnNotFoundError(msg)
     stats: pl.DataFrame | None = None
-    exprs = []
     pooled = acc.pooled() if unseen == "global" else None
-    helper: list[str] = ["__pn_seen"]
+    specs: list[tuple[int, str, str, dict[str, Any], dict[str, Any] | None]] = []
     for i, (column, (name, opts)) in enumerate(plan.items()):
         if name == "quantile":
             msg = f"polars_norm.{where}: method 'quantile' is not available for grouped statistics yet"
             raise NotImplementedError(msg)
         part = _stat_frame(acc, column, name, opts, where)
-        renames = {s: f"__pn_{i}_{s}" for s in part.columns if s not in by}
-        helper.extend(renames.values())
-        part = part.rename(renames)
+        part = part.rename({s: f"__pn_{i}_{s}" for s in part.columns if s not in by})
         stats = part if stats is None else stats.join(part, on=by, nulls_equal=True)
+        row = None
         if pooled is not None:
             glob = _stat_frame(pooled, column, name, opts, where)
             row = glob.row(0, named=True) if glob.height else {}
-
-        else:
-            row = None
-
-        def stat(s: str, i: int = i, row: dict[str, Any] | None = row) -> pl.Expr:
-            col = pl.col(f"__pn_{i}_{s}")
-            if row is None:
-                return col
-            return pl.when(pl.col("__pn_seen").is_null()).then(pl.lit(row.get(s), pl.Float64)).otherwise(col)
-
-        exprs.append(numeric_expr(pl.col(column), name, _build(name, opts, stat, inverse, keep_nan=True)))
+        specs.append((i, column, name, opts, row))
     assert stats is not None
-    stats = stats.with_columns(pl.lit(True).alias("__pn_seen")).cast({k: schema[k] for k in by})
+    stats = stats.cast({k: schema[k] for k in by})
     if unseen == "raise":
         _raise_unseen(lazy, stats, by, where)
-    joined = lazy.join(stats.lazy(), on=by, how="left", nulls_equal=True, maintain_order="left")
-    out = joined.with_columns(exprs).drop(helper)
+    # Each row's group index, by an elementwise lookup in the small statistics
+    # frame (streams, keeps the row order, and is faster than an ordered join).
+    if len(by) == 1:
+        keys, key_expr = stats.get_column(by[0]), pl.col(by[0])
+    else:
+        keys, key_expr = stats.select(pl.struct(by)).to_series(), pl.struct(by)
+    index = pl.Series(range(stats.height), dtype=pl.UInt32)
+    group = pl.col("__pn_group")
+    gathered = []
+    for name in stats.columns:
+        if name in by:
+            continue
+        value = pl.lit(stats.get_column(name)).gather(group)
+        if pooled is not None:
+            index_text, field = name.removeprefix("__pn_").split("_", 1)
+            fallback = pl.lit((specs[int(index_text)][4] or {}).get(field), pl.Float64)
+            value = pl.when(group.is_null()).then(fallback).otherwise(value)
+        gathered.append(value.alias(name))
+    exprs = []
+    for i, column, name, opts, _ in specs:
+
+        def stat(s: str, i: int = i) -> pl.Expr:
+            return pl.col(f"__pn_{i}_{s}")
+
+        exprs.append(numeric_expr(pl.col(column), name, _build(name, opts, stat, inverse, keep_nan=True)))
+    helpers = ["__pn_group", *(c for c in stats.columns if c not in by)]
+    out = (
+        lazy.with_columns(key_expr.replace_strict(keys, index, default=None).alias("__pn_group"))
+        .with_columns(gathered)
+        .with_columns(exprs)
+        .drop(helpers)
+    )
     return out.collect() if eager else out
 
 
