@@ -66,9 +66,12 @@ __all__ = [
 
 NanPolicy = Literal["ignore", "propagate"]
 
-#: Relative tolerance below which a scale counts as zero: a spread within ten
-#: units in the last place of the data's magnitude is rounding, not signal.
-ZERO_SCALE_RTOL: float = 10.0 * sys.float_info.epsilon
+#: Relative tolerance below which a scale counts as zero: a spread within one
+#: unit in the last place of the data's magnitude is rounding, not signal.
+#: (Exactly constant columns have an exactly zero scale: their location is taken
+#: as the value itself.) Looser tolerances misjudge real data at large offsets:
+#: at 1e15 an ulp is 0.125, so N(0, 1) noise there spans only ~8 ulps.
+ZERO_SCALE_RTOL: float = sys.float_info.epsilon
 
 #: Scales below the smallest normal double also count as zero: Polars divides
 #: by a scalar through its reciprocal, which overflows for subnormal scales.

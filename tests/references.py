@@ -20,7 +20,7 @@ from scipy import stats
 from scipy.special import ndtri
 from sklearn.preprocessing import MaxAbsScaler, MinMaxScaler, RobustScaler, StandardScaler
 
-RTOL_ZERO = 10 * sys.float_info.epsilon
+RTOL_ZERO = sys.float_info.epsilon
 
 Ref = Callable[[np.ndarray], np.ndarray]
 
