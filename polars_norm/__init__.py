@@ -15,11 +15,15 @@ zero scale and dtypes are in :mod:`polars_norm.semantics`.
 from __future__ import annotations
 
 from polars_norm.accumulator import Accumulator
+from polars_norm.ewm import ewm_zscore, ewm_zscore_by
+from polars_norm.expanding import expanding_maxabs, expanding_minmax, expanding_zscore
 from polars_norm.fitting import fit
 from polars_norm.namespace import NormNamespace
 from polars_norm.norms import l0, l1, l2, linf, lp, unit
 from polars_norm.power import box_cox, softmax, yeo_johnson
 from polars_norm.ranks import quantile
+from polars_norm.rolling import rolling_maxabs, rolling_minmax, rolling_robust, rolling_zscore
+from polars_norm.rolling_by import rolling_maxabs_by, rolling_minmax_by, rolling_robust_by, rolling_zscore_by
 from polars_norm.scaling import maxabs, mean_range, minmax, robust, zscore
 from polars_norm.semantics import ZERO_SCALE_RTOL
 from polars_norm.special import ndtri
@@ -32,6 +36,11 @@ __all__ = [
     "NormNamespace",
     "__version__",
     "box_cox",
+    "ewm_zscore",
+    "ewm_zscore_by",
+    "expanding_maxabs",
+    "expanding_minmax",
+    "expanding_zscore",
     "fit",
     "l0",
     "l1",
@@ -44,6 +53,14 @@ __all__ = [
     "ndtri",
     "quantile",
     "robust",
+    "rolling_maxabs",
+    "rolling_maxabs_by",
+    "rolling_minmax",
+    "rolling_minmax_by",
+    "rolling_robust",
+    "rolling_robust_by",
+    "rolling_zscore",
+    "rolling_zscore_by",
     "softmax",
     "unit",
     "yeo_johnson",

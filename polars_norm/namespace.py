@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import polars as pl
 
-from polars_norm import norms, power, ranks, scaling
+from polars_norm import ewm, expanding, norms, power, ranks, rolling, rolling_by, scaling
 from polars_norm.ranks import QuantileOutput
 from polars_norm.semantics import NanPolicy
+from polars_norm.windows import ClosedInterval, Duration
 
 __all__ = ["NormNamespace"]
 
@@ -111,3 +112,216 @@ class NormNamespace:
     def linf(self, *, nan: NanPolicy = "ignore") -> pl.Expr:
         """``max(|x|)``; see :func:`polars_norm.linf`."""
         return norms.linf(self._expr, nan=nan)
+
+    # -- windows: rolling, time-based, expanding, exponentially weighted -----
+    def rolling_zscore(
+        self,
+        window_size: int,
+        *,
+        min_samples: int | None = None,
+        center: bool = False,
+        ddof: int = 1,
+        lag: bool = False,
+        nan: NanPolicy = "ignore",
+    ) -> pl.Expr:
+        """Rolling ``(x - mean) / std``; see :func:`polars_norm.rolling_zscore`."""
+        return rolling.rolling_zscore(
+            self._expr, window_size, min_samples=min_samples, center=center, ddof=ddof, lag=lag, nan=nan
+        )
+
+    def rolling_minmax(
+        self,
+        window_size: int,
+        *,
+        feature_range: tuple[float, float] = (0.0, 1.0),
+        min_samples: int | None = None,
+        center: bool = False,
+        lag: bool = False,
+        nan: NanPolicy = "ignore",
+    ) -> pl.Expr:
+        """Rolling min-max; see :func:`polars_norm.rolling_minmax`."""
+        return rolling.rolling_minmax(
+            self._expr,
+            window_size,
+            feature_range=feature_range,
+            min_samples=min_samples,
+            center=center,
+            lag=lag,
+            nan=nan,
+        )
+
+    def rolling_robust(
+        self,
+        window_size: int,
+        *,
+        quantile_range: tuple[float, float] = (0.25, 0.75),
+        min_samples: int | None = None,
+        center: bool = False,
+        lag: bool = False,
+        nan: NanPolicy = "ignore",
+    ) -> pl.Expr:
+        """Rolling ``(x - median) / IQR``; see :func:`polars_norm.rolling_robust`."""
+        return rolling.rolling_robust(
+            self._expr,
+            window_size,
+            quantile_range=quantile_range,
+            min_samples=min_samples,
+            center=center,
+            lag=lag,
+            nan=nan,
+        )
+
+    def rolling_maxabs(
+        self,
+        window_size: int,
+        *,
+        min_samples: int | None = None,
+        center: bool = False,
+        lag: bool = False,
+        nan: NanPolicy = "ignore",
+    ) -> pl.Expr:
+        """Rolling ``x / max|x|``; see :func:`polars_norm.rolling_maxabs`."""
+        return rolling.rolling_maxabs(
+            self._expr, window_size, min_samples=min_samples, center=center, lag=lag, nan=nan
+        )
+
+    def rolling_zscore_by(
+        self,
+        by: str | pl.Expr,
+        window_size: Duration,
+        *,
+        min_samples: int = 1,
+        closed: ClosedInterval = "right",
+        ddof: int = 1,
+        lag: bool = False,
+        nan: NanPolicy = "ignore",
+    ) -> pl.Expr:
+        """Time-based rolling z-score; see :func:`polars_norm.rolling_zscore_by`."""
+        return rolling_by.rolling_zscore_by(
+            self._expr, by, window_size, min_samples=min_samples, closed=closed, ddof=ddof, lag=lag, nan=nan
+        )
+
+    def rolling_minmax_by(
+        self,
+        by: str | pl.Expr,
+        window_size: Duration,
+        *,
+        feature_range: tuple[float, float] = (0.0, 1.0),
+        min_samples: int = 1,
+        closed: ClosedInterval = "right",
+        lag: bool = False,
+        nan: NanPolicy = "ignore",
+    ) -> pl.Expr:
+        """Time-based rolling min-max; see :func:`polars_norm.rolling_minmax_by`."""
+        return rolling_by.rolling_minmax_by(
+            self._expr,
+            by,
+            window_size,
+            feature_range=feature_range,
+            min_samples=min_samples,
+            closed=closed,
+            lag=lag,
+            nan=nan,
+        )
+
+    def rolling_robust_by(
+        self,
+        by: str | pl.Expr,
+        window_size: Duration,
+        *,
+        quantile_range: tuple[float, float] = (0.25, 0.75),
+        min_samples: int = 1,
+        closed: ClosedInterval = "right",
+        lag: bool = False,
+        nan: NanPolicy = "ignore",
+    ) -> pl.Expr:
+        """Time-based rolling robust scaling; see :func:`polars_norm.rolling_robust_by`."""
+        return rolling_by.rolling_robust_by(
+            self._expr,
+            by,
+            window_size,
+            quantile_range=quantile_range,
+            min_samples=min_samples,
+            closed=closed,
+            lag=lag,
+            nan=nan,
+        )
+
+    def rolling_maxabs_by(
+        self,
+        by: str | pl.Expr,
+        window_size: Duration,
+        *,
+        min_samples: int = 1,
+        closed: ClosedInterval = "right",
+        lag: bool = False,
+        nan: NanPolicy = "ignore",
+    ) -> pl.Expr:
+        """Time-based rolling max-abs; see :func:`polars_norm.rolling_maxabs_by`."""
+        return rolling_by.rolling_maxabs_by(
+            self._expr, by, window_size, min_samples=min_samples, closed=closed, lag=lag, nan=nan
+        )
+
+    def expanding_zscore(
+        self, *, min_samples: int = 2, ddof: int = 1, lag: bool = False, nan: NanPolicy = "ignore"
+    ) -> pl.Expr:
+        """Expanding (cumulative) z-score; see :func:`polars_norm.expanding_zscore`."""
+        return expanding.expanding_zscore(self._expr, min_samples=min_samples, ddof=ddof, lag=lag, nan=nan)
+
+    def expanding_minmax(
+        self,
+        *,
+        feature_range: tuple[float, float] = (0.0, 1.0),
+        min_samples: int = 1,
+        lag: bool = False,
+        nan: NanPolicy = "ignore",
+    ) -> pl.Expr:
+        """Expanding min-max; see :func:`polars_norm.expanding_minmax`."""
+        return expanding.expanding_minmax(
+            self._expr, feature_range=feature_range, min_samples=min_samples, lag=lag, nan=nan
+        )
+
+    def expanding_maxabs(self, *, min_samples: int = 1, lag: bool = False, nan: NanPolicy = "ignore") -> pl.Expr:
+        """Expanding max-abs; see :func:`polars_norm.expanding_maxabs`."""
+        return expanding.expanding_maxabs(self._expr, min_samples=min_samples, lag=lag, nan=nan)
+
+    def ewm_zscore(
+        self,
+        *,
+        com: float | None = None,
+        span: float | None = None,
+        half_life: float | None = None,
+        alpha: float | None = None,
+        adjust: bool = True,
+        min_samples: int = 1,
+        bias: bool = False,
+        ignore_nulls: bool = False,
+        lag: bool = False,
+        nan: NanPolicy = "ignore",
+    ) -> pl.Expr:
+        """Exponentially weighted z-score; see :func:`polars_norm.ewm_zscore`."""
+        return ewm.ewm_zscore(
+            self._expr,
+            com=com,
+            span=span,
+            half_life=half_life,
+            alpha=alpha,
+            adjust=adjust,
+            min_samples=min_samples,
+            bias=bias,
+            ignore_nulls=ignore_nulls,
+            lag=lag,
+            nan=nan,
+        )
+
+    def ewm_zscore_by(
+        self,
+        by: str | pl.Expr,
+        *,
+        half_life: Duration,
+        bias: bool = False,
+        lag: bool = False,
+        nan: NanPolicy = "ignore",
+    ) -> pl.Expr:
+        """Time-decayed EW z-score; see :func:`polars_norm.ewm_zscore_by`."""
+        return ewm.ewm_zscore_by(self._expr, by, half_life=half_life, bias=bias, lag=lag, nan=nan)

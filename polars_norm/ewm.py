@@ -1,0 +1,342 @@
+r"""Exponentially weighted normalizations: row-count decay (``ewm_zscore``) and time decay (``ewm_zscore_by``).
+
+``ewm_zscore`` follows Polars' ``ewm_mean``/``ewm_std`` conventions (``com``,
+``span``, ``half_life`` or ``alpha``; ``adjust``, ``bias``, ``min_samples``,
+``ignore_nulls``), which are pandas' ``ewm`` conventions.
+
+``ewm_zscore_by`` decays by time. Polars has ``ewm_mean_by`` (an
+``adjust=False`` recursion) but no ``ewm_std_by``; here the weights are the
+explicit time decays. For row ``i`` at time :math:`t_i`, every earlier-or-equal
+valid row :math:`j` has weight
+
+.. math::
+
+    w_{ij} = 2^{-(t_i - t_j) / \tau},
+
+with :math:`\tau` the half life, and
+
+.. math::
+
+    W_i = \sum_j w_{ij}, \quad
+    m_i = \frac{1}{W_i} \sum_j w_{ij} x_j, \quad
+    S_i = \sum_j w_{ij} (x_j - m_i)^2 .
+
+Each is a linear recursion :math:`y_i = u_i + \lambda_i y_{i-1}` with
+:math:`\lambda_i = 2^{-(t_i - t_{i-1})/\tau}`, which is exactly Polars'
+``ewm_sum_by``. For :math:`S` the input is West's weighted Welford increment:
+decaying all old weights by :math:`\lambda_i` leaves :math:`m_{i-1}` unchanged,
+so :math:`S_i = \lambda_i S_{i-1} + (x_i - m_{i-1})(x_i - m_i)`, and since
+:math:`x_i - m_{i-1} = (x_i - m_i) W_i / (W_i - 1)`,
+
+.. math::
+
+    S_i = \lambda_i S_{i-1} + (x_i - m_i)^2 \frac{W_i}{W_i - 1}
+
+(the increment is 0 when :math:`W_i = 1`, a row with no weighted history).
+Every term is non-negative: no cancellation. The biased variance is
+:math:`S_i / W_i`. The unbiased one uses the reliability-weights correction
+pandas and Polars use for ``ewm_var(bias=False)``,
+
+.. math::
+
+    \hat\sigma_i^2 = \frac{S_i}{W_i - V_i / W_i}, \quad V_i = \sum_j w_{ij}^2,
+
+where :math:`w_{ij}^2 = 2^{-2(t_i - t_j)/\tau}` is the same recursion at twice
+the time scale: ``ewm_sum_by`` of the valid-row indicator over
+``2 * by`` (times as integers). It is undefined for a row with no
+history (:math:`W_i = V_i = 1`), whose scale is then taken as 1. All of it runs on values shifted by the first valid
+value (:func:`polars_norm.windows.causal_pilot`), so offsets such as
+``1e12 + N(0, 1)`` keep full accuracy.
+
+References
+----------
+.. [1] West, D. H. D. (1979). "Updating mean and variance estimates: an
+   improved method". Communications of the ACM 22(9), 532-535.
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import polars as pl
+
+from polars_norm.semantics import (
+    NanPolicy,
+    check_finite,
+    check_nan,
+    numeric_expr,
+    stat_view,
+)
+from polars_norm.windows import (
+    Duration,
+    causal_pilot,
+    check_duration,
+    check_min_samples,
+    defined_scale,
+    duration_parts,
+)
+
+__all__ = ["ewm_alpha", "ewm_zscore", "ewm_zscore_by"]
+
+#: Nanoseconds per unit of a temporal column's physical integer.
+_PHYSICAL_NS = {"ns": 1, "us": 1_000, "ms": 1_000_000}
+_DAY_NS = 86_400_000_000_000
+
+
+def ewm_alpha(
+    method: str,
+    *,
+    com: float | None = None,
+    span: float | None = None,
+    half_life: float | None = None,
+    alpha: float | None = None,
+) -> float:
+    """The smoothing factor from exactly one of ``com``, ``span``, ``half_life``, ``alpha``.
+
+    Polars' conventions: ``alpha = 1 / (1 + com)`` (``com >= 0``),
+    ``2 / (span + 1)`` (``span >= 1``), ``1 - exp(-ln 2 / half_life)``
+    (``half_life > 0``), or ``alpha`` itself (``0 < alpha <= 1``).
+    """
+    candidates = {"com": com, "span": span, "half_life": half_life, "alpha": alpha}
+    given = {k: v for k, v in candidates.items() if v is not None}
+    if len(given) != 1:
+        named = ", ".join(f"{k}={v!r}" for k, v in given.items()) or "none"
+        msg = f"polars_norm.{method}: give exactly one of com, span, half_life, alpha (got {named})"
+        raise ValueError(msg)
+    ((param, value),) = given.items()
+    number = check_finite(value, param, method)
+    if param == "com" and number >= 0.0:
+        return 1.0 / (1.0 + number)
+    if param == "span" and number >= 1.0:
+        return 2.0 / (number + 1.0)
+    if param == "half_life" and number > 0.0:
+        return 1.0 - math.exp(-math.log(2.0) / number)
+    if param == "alpha" and 0.0 < number <= 1.0:
+        return number
+    bounds = {"com": ">= 0", "span": ">= 1", "half_life": "> 0", "alpha": "in (0, 1]"}
+    msg = f"polars_norm.{method}: {param}={value!r} must be {bounds[param]}"
+    raise ValueError(msg)
+
+
+def ewm_zscore(
+    expr: pl.Expr,
+    *,
+    com: float | None = None,
+    span: float | None = None,
+    half_life: float | None = None,
+    alpha: float | None = None,
+    adjust: bool = True,
+    min_samples: int = 1,
+    bias: bool = False,
+    ignore_nulls: bool = False,
+    lag: bool = False,
+    nan: NanPolicy = "ignore",
+) -> pl.Expr:
+    """Exponentially weighted z-score: ``(x - ewm_mean) / ewm_std``.
+
+    Parameters
+    ----------
+    expr
+        A numeric column or expression.
+    com, span, half_life, alpha
+        The decay, exactly one of them, as in Polars' ``ewm_mean``:
+        ``alpha = 1/(1 + com) = 2/(span + 1) = 1 - exp(-ln 2 / half_life)``.
+    adjust
+        Divide by the decaying sum of weights (default, pandas' ``adjust=True``)
+        rather than use the recursive form.
+    min_samples
+        Valid values needed before a result (default 1).
+    bias
+        Use the biased (population) variance; the default corrects it, so the
+        first valid row has no variance (its scale is taken as 1: it maps to 0).
+    ignore_nulls
+        Ignore missing values when computing weights (Polars' parameter,
+        pandas' ``ignore_na``).
+    lag
+        Normalize each row by the statistics of the rows before it (strictly
+        causal).
+    nan
+        ``"ignore"`` (default) treats NaN as missing in the statistics (as
+        pandas does); ``"propagate"`` keeps Polars' own NaN arithmetic.
+
+    Returns
+    -------
+    pl.Expr
+        Float64 (Float32 for Float32 input), named as the input.
+
+    Notes
+    -----
+    Nulls and NaN are skipped by the statistics and kept in the output. A zero
+    standard deviation (constant so far) has scale 1, so those rows map to 0.
+    The statistics are computed on values shifted by the first valid value
+    (exact to rounding on ``1e12 + N(0, 1)``, where ``ewm_std`` on the raw
+    values loses three digits).
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> import polars_norm
+    >>> df = pl.DataFrame({"x": [1.0, 2.0, None, 4.0, 4.0]})
+    >>> df.with_columns(z=pl.col("x").norm.ewm_zscore(alpha=0.5))
+    shape: (5, 2)
+    ┌──────┬──────────┐
+    │ x    ┆ z        │
+    │ ---  ┆ ---      │
+    │ f64  ┆ f64      │
+    ╞══════╪══════════╡
+    │ 1.0  ┆ 0.0      │
+    │ 2.0  ┆ 0.471405 │
+    │ null ┆ null     │
+    │ 4.0  ┆ 0.390632 │
+    │ 4.0  ┆ 0.257355 │
+    └──────┴──────────┘
+    """
+    a = ewm_alpha("ewm_zscore", com=com, span=span, half_life=half_life, alpha=alpha)
+    samples = check_min_samples(min_samples, "ewm_zscore")
+    check_nan(nan, "ewm_zscore")
+
+    def build(x: pl.Expr, _: object) -> pl.Expr:
+        pilot = causal_pilot(x)
+        shifted = stat_view(x, nan) - pilot
+        options = {"alpha": a, "adjust": adjust, "min_samples": samples, "ignore_nulls": ignore_nulls}
+        mean = shifted.ewm_mean(**options)  # type: ignore[arg-type]
+        std = shifted.ewm_std(bias=bias, **options)  # type: ignore[arg-type]
+        # Polars' ewm statistics are null at a missing row; the state there is the
+        # last valid row's (a uniform decay of all weights changes neither mean
+        # nor variance), so a NaN row keeps its history and stays NaN.
+        mean, std = mean.forward_fill(), std.forward_fill()
+        if lag:
+            mean, std = mean.shift(1), std.shift(1)
+        return (x - pilot - mean) / defined_scale(std, (mean + pilot).abs())
+
+    return numeric_expr(expr, "ewm_zscore", build)
+
+
+def _integer_clock(by: pl.Expr, dtype: pl.DataType, half_life: Duration, method: str) -> tuple[pl.Expr, int, int]:
+    """``by`` as integers ``T`` and a half life ``H`` such that decay is ``2**(-dT/H)``.
+
+    Returns ``(T, k, H)`` with ``T`` the physical integer of ``by`` times
+    ``k``; ``2 * T`` is then the clock of the squared weights, exactly.
+    """
+    count, is_index = duration_parts(half_life, "half_life", method)
+    if dtype.is_integer():
+        if not is_index:
+            msg = (
+                f"polars_norm.{method}: by has integer dtype {dtype}; half_life={half_life!r} must be "
+                "an index count such as '10i'"
+            )
+            raise ValueError(msg)
+        unit_ns = 1
+    elif dtype == pl.Date or isinstance(dtype, pl.Datetime):
+        if is_index:
+            msg = f"polars_norm.{method}: by has temporal dtype {dtype}; half_life={half_life!r} must be a duration"
+            raise ValueError(msg)
+        unit_ns = _PHYSICAL_NS[dtype.time_unit] if isinstance(dtype, pl.Datetime) else _DAY_NS
+    else:
+        msg = f"polars_norm.{method}: by has dtype {dtype}; expected Date, Datetime or an integer column"
+        raise TypeError(msg)
+    tau = Fraction(count, unit_ns)  # half life in units of the physical integer
+    return by.to_physical().cast(pl.Int64), tau.denominator, tau.numerator
+
+
+def ewm_zscore_by(
+    expr: pl.Expr,
+    by: str | pl.Expr,
+    *,
+    half_life: Duration,
+    bias: bool = False,
+    lag: bool = False,
+    nan: NanPolicy = "ignore",
+) -> pl.Expr:
+    """Time-decayed exponentially weighted z-score: weights halve every ``half_life`` of ``by``.
+
+    Parameters
+    ----------
+    expr
+        A numeric column or expression.
+    by
+        The Date, Datetime or integer column of times.
+    half_life
+        The time over which a weight halves: a constant Polars duration
+        (``"30m"``, ``"1d12h"``), a ``timedelta``, or ``"Ni"`` for an integer
+        ``by``.
+    bias
+        Use the biased (weighted population) variance; by default it is
+        corrected for the effective sample size (module notes), so a row with
+        no weighted history has no variance (scale 1: it maps to 0).
+    lag
+        Normalize each row by the statistics of the rows before it (strictly
+        causal). This shift follows row order, so ``by`` must be sorted
+        (within each group) for it.
+    nan
+        ``"ignore"`` (default) or ``"propagate"``; see :func:`ewm_zscore`.
+
+    Returns
+    -------
+    pl.Expr
+        Float64 (Float32 for Float32 input), named as the input.
+
+    Notes
+    -----
+    Row ``i`` is normalized by the mean and standard deviation of all valid
+    rows ``j`` with ``t_j <= t_i``, weighted ``2**(-(t_i - t_j) / half_life)``
+    (the ``adjust=True`` form; Polars' ``ewm_mean_by`` is the recursive
+    ``adjust=False`` form and differs from it on the first rows). The
+    variance is built from Polars' ``ewm_sum_by`` with West's update (module
+    notes): stable, no sum of squares. Rows sharing a timestamp weigh the same;
+    among them each row sees those before it in row order. Without ``lag``, an unsorted ``by`` is sorted
+    internally by Polars and the output keeps the row order. Nulls and NaN are
+    skipped and kept; a zero standard deviation has scale 1.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> import polars_norm
+    >>> df = pl.DataFrame({"t": [0, 1, 2, 4, 8], "x": [1.0, 2.0, 4.0, 3.0, 9.0]})
+    >>> df.with_columns(z=pl.col("x").norm.ewm_zscore_by("t", half_life="2i"))
+    shape: (5, 3)
+    ┌─────┬─────┬──────────┐
+    │ t   ┆ x   ┆ z        │
+    │ --- ┆ --- ┆ ---      │
+    │ i64 ┆ f64 ┆ f64      │
+    ╞═════╪═════╪══════════╡
+    │ 0   ┆ 1.0 ┆ 0.0      │
+    │ 1   ┆ 2.0 ┆ 0.585786 │
+    │ 2   ┆ 4.0 ┆ 0.841648 │
+    │ 4   ┆ 3.0 ┆ 0.149536 │
+    │ 8   ┆ 9.0 ┆ 0.520076 │
+    └─────┴─────┴──────────┘
+    """
+    half_life = check_duration(half_life, "half_life", "ewm_zscore_by")
+    duration_parts(half_life, "half_life", "ewm_zscore_by")  # refuse calendar units now
+    check_nan(nan, "ewm_zscore_by")
+    by_expr = pl.col(by) if isinstance(by, str) else by
+
+    def build(x: pl.Expr, _: object) -> pl.Expr:
+        def with_clock(b: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+            clock, k, h = _integer_clock(b, dtype, half_life, "ewm_zscore_by")
+            t1, t2, every = clock * k, clock * (2 * k), f"{h}i"
+            pilot = causal_pilot(x)
+            shifted = stat_view(x, nan) - pilot
+            one = pl.when(shifted.is_not_null()).then(pl.lit(1.0))
+            weight = one.ewm_sum_by(t1, half_life=every)
+            mean = shifted.ewm_sum_by(t1, half_life=every) / weight
+            increment = pl.when(weight > 1.0).then((shifted - mean).pow(2) * weight / (weight - 1.0)).otherwise(0.0)
+            m2 = pl.when(shifted.is_not_null()).then(increment).ewm_sum_by(t1, half_life=every)
+            if bias:
+                var = m2 / weight
+            else:
+                square_weight = one.ewm_sum_by(t2, half_life=every)
+                denominator = weight - square_weight / weight
+                # no weighted history: undefined, scale 1 (0 here, not null, so that
+                # forward_fill below only reaches the missing rows)
+                var = pl.when(denominator > 0.0).then(m2 / denominator).when(denominator.is_not_null()).then(0.0)
+            mean, std = mean.forward_fill(), var.sqrt().forward_fill()
+            if lag:
+                mean, std = mean.shift(1), std.shift(1)
+            return (x - pilot - mean) / defined_scale(std, (mean + pilot).abs())
+
+        return by_expr.pipe_with_dtype(with_clock)
+
+    return numeric_expr(expr, "ewm_zscore_by", build)
