@@ -18,15 +18,18 @@ from polars_norm.accumulator import Accumulator
 from polars_norm.ewm import ewm_zscore, ewm_zscore_by
 from polars_norm.expanding import expanding_maxabs, expanding_minmax, expanding_zscore
 from polars_norm.fitting import fit
+from polars_norm.horizontal import minmax_horizontal, norm_horizontal, unit_horizontal, zscore_horizontal
 from polars_norm.namespace import NormNamespace
 from polars_norm.norms import l0, l1, l2, linf, lp, unit
 from polars_norm.power import box_cox, softmax, yeo_johnson
+from polars_norm.quantile_normalization import quantile_normalize
 from polars_norm.ranks import quantile
 from polars_norm.rolling import rolling_maxabs, rolling_minmax, rolling_robust, rolling_zscore
 from polars_norm.rolling_by import rolling_maxabs_by, rolling_minmax_by, rolling_robust_by, rolling_zscore_by
 from polars_norm.scaling import maxabs, mean_range, minmax, robust, zscore
 from polars_norm.semantics import ZERO_SCALE_RTOL
 from polars_norm.special import ndtri
+from polars_norm.vectors import vector_norm, vector_unit, vector_zscore
 
 __version__ = "0.1.0"
 
@@ -50,8 +53,11 @@ __all__ = [
     "maxabs",
     "mean_range",
     "minmax",
+    "minmax_horizontal",
     "ndtri",
+    "norm_horizontal",
     "quantile",
+    "quantile_normalize",
     "robust",
     "rolling_maxabs",
     "rolling_maxabs_by",
@@ -63,6 +69,11 @@ __all__ = [
     "rolling_zscore_by",
     "softmax",
     "unit",
+    "unit_horizontal",
+    "vector_norm",
+    "vector_unit",
+    "vector_zscore",
     "yeo_johnson",
     "zscore",
+    "zscore_horizontal",
 ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from polars_norm import ewm, expanding, norms, power, ranks, rolling, rolling_by, scaling
+from polars_norm import ewm, expanding, norms, power, ranks, rolling, rolling_by, scaling, vectors
 from polars_norm.ranks import QuantileOutput
 from polars_norm.semantics import NanPolicy
 from polars_norm.windows import ClosedInterval, Duration
@@ -325,3 +325,16 @@ class NormNamespace:
     ) -> pl.Expr:
         """Time-decayed EW z-score; see :func:`polars_norm.ewm_zscore_by`."""
         return ewm.ewm_zscore_by(self._expr, by, half_life=half_life, bias=bias, lag=lag, nan=nan)
+
+    # -- vector cells: Array / List columns, one vector per row --------------
+    def vector_norm(self, p: float = 2, *, nan: NanPolicy = "ignore") -> pl.Expr:
+        """Per-row Lp norm of an Array/List column; see :func:`polars_norm.vector_norm`."""
+        return vectors.vector_norm(self._expr, p, nan=nan)
+
+    def vector_unit(self, p: float = 2, *, nan: NanPolicy = "ignore") -> pl.Expr:
+        """Each vector scaled to unit Lp norm; see :func:`polars_norm.vector_unit`."""
+        return vectors.vector_unit(self._expr, p, nan=nan)
+
+    def vector_zscore(self, *, ddof: int = 1, nan: NanPolicy = "ignore") -> pl.Expr:
+        """Each vector standardized by its own mean and std; see :func:`polars_norm.vector_zscore`."""
+        return vectors.vector_zscore(self._expr, ddof=ddof, nan=nan)

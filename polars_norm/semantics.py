@@ -58,6 +58,7 @@ __all__ = [
     "check_quantile_range",
     "float_dtype",
     "numeric_expr",
+    "pow2_exponent",
     "pow2_scale",
     "safe_location",
     "safe_scale",
@@ -182,6 +183,20 @@ def pow2_scale(maxabs: pl.Expr) -> pl.Expr:
     exponent = maxabs.log(2.0).floor().clip(-1022.0, 1022.0)
     scale = pl.lit(2.0).pow(exponent)
     return pl.when((maxabs > 0.0) & maxabs.is_finite()).then(scale).otherwise(pl.lit(1.0))
+
+
+def pow2_exponent(maxabs: pl.Expr, dtype: type[pl.Float32] | type[pl.Float64] = pl.Float64) -> pl.Expr:
+    """The exponent ``k`` with ``2**k <= maxabs < 2**(k+1)``, as a Float64 expression.
+
+    The single-use form of :func:`pow2_scale` for row-wise and vector code:
+    ``maxabs`` appears once, so an eager ``DataFrame.select`` (which does not
+    eliminate common subexpressions) computes it once. ``k`` is clipped to the
+    normal exponents of ``dtype`` (``[-1022, 1023]`` for Float64,
+    ``[-126, 127]`` for Float32), so ``2**-k`` is finite: a zero ``maxabs``
+    gives the lowest exponent, inf the highest, NaN stays NaN, null stays null.
+    """
+    lo, hi = (-126.0, 127.0) if dtype == pl.Float32 else (-1022.0, 1023.0)
+    return maxabs.cast(pl.Float64).log(2.0).floor().clip(lo, hi)
 
 
 # --------------------------------------------------------------------------
