@@ -32,7 +32,8 @@ so :math:`S_i = \lambda_i S_{i-1} + (x_i - m_{i-1})(x_i - m_i)`, and since
 
     S_i = \lambda_i S_{i-1} + (x_i - m_i)^2 \frac{W_i}{W_i - 1}
 
-(the increment is 0 when :math:`W_i = 1`, a row with no weighted history).
+(:math:`W_i - 1` is clipped to an ulp: it is 0 only when the history
+weighs less than an ulp, where :math:`x_i - m_i` is ulp-small too).
 Every term is non-negative: no cancellation. The biased variance is
 :math:`S_i / W_i`. The unbiased one uses the reliability-weights correction
 pandas and Polars use for ``ewm_var(bias=False)``,
@@ -44,7 +45,15 @@ pandas and Polars use for ``ewm_var(bias=False)``,
 where :math:`w_{ij}^2 = 2^{-2(t_i - t_j)/\tau}` is the same recursion at twice
 the time scale: ``ewm_sum_by`` of the valid-row indicator over
 ``2 * by`` (times as integers). It is undefined for a row with no
-history (:math:`W_i = V_i = 1`), whose scale is then taken as 1. All of it runs on values shifted by the first valid
+history (:math:`W_i = V_i = 1`); the denominator is clipped to the smallest
+normal double, so such a row (where :math:`x_i - m_i` is 0 or ulp-small)
+maps to 0.
+
+Zero scale: an EW recursion never forgets exactly, so after a level shift
+the variance of a now-constant series sinks to a rounding floor, about
+``eps * |x - pilot| / alpha`` (``alpha`` replaced by ``1 / W`` for time
+decay), instead of 0; a standard deviation below 16 times that floor counts
+as zero, and the row maps to 0. All of it runs on values shifted by the first valid
 value (:func:`polars_norm.windows.causal_pilot`), so offsets such as
 ``1e12 + N(0, 1)`` keep full accuracy.
 
@@ -57,24 +66,20 @@ References
 from __future__ import annotations
 
 import math
+import sys
 from fractions import Fraction
 
 import polars as pl
 
-from polars_norm.semantics import (
-    NanPolicy,
-    check_finite,
-    check_nan,
-    numeric_expr,
-    stat_view,
-)
+from polars_norm.semantics import ZERO_SCALE_FLOOR, NanPolicy, check_finite, check_nan, numeric_expr
 from polars_norm.windows import (
     Duration,
     causal_pilot,
     check_duration,
     check_min_samples,
-    defined_scale,
     duration_parts,
+    tolerant_divisor,
+    window_values,
 )
 
 __all__ = ["ewm_alpha", "ewm_zscore", "ewm_zscore_by"]
@@ -82,6 +87,25 @@ __all__ = ["ewm_alpha", "ewm_zscore", "ewm_zscore_by"]
 #: Nanoseconds per unit of a temporal column's physical integer.
 _PHYSICAL_NS = {"ns": 1, "us": 1_000, "ms": 1_000_000}
 _DAY_NS = 86_400_000_000_000
+_EPS = sys.float_info.epsilon
+_ROUNDING_FACTOR = 16.0
+
+
+def _rounding_floor(shifted: pl.Expr, memory: pl.Expr | float, lag: bool) -> pl.Expr:
+    """The standard deviation below which exponentially weighted statistics are rounding.
+
+    An EW recursion never forgets exactly: after a level shift the old
+    values' weights sink below rounding, the mean settles within a few ulps
+    of the new level and the variance on a rounding floor of about
+    ``eps * |x - pilot| * memory`` (``memory`` = ``1/alpha``, or the sum of
+    weights for time decay), where the z-score of rounding noise would be
+    O(1). Measured floors on constant stretches reach 5x that; scales below
+    16x count as zero, so such rows map to 0.
+    """
+    level = shifted.forward_fill()  # the last valid value (a NaN row keeps its NaN output)
+    if lag:
+        level = level.shift(1)
+    return level.abs() * memory * (_ROUNDING_FACTOR * _EPS)
 
 
 def ewm_alpha(
@@ -198,7 +222,7 @@ def ewm_zscore(
 
     def build(x: pl.Expr, _: object) -> pl.Expr:
         pilot = causal_pilot(x)
-        shifted = stat_view(x, nan) - pilot
+        shifted = window_values(x, nan) - pilot
         options = {"alpha": a, "adjust": adjust, "min_samples": samples, "ignore_nulls": ignore_nulls}
         mean = shifted.ewm_mean(**options)  # type: ignore[arg-type]
         std = shifted.ewm_std(bias=bias, **options)  # type: ignore[arg-type]
@@ -208,7 +232,7 @@ def ewm_zscore(
         mean, std = mean.forward_fill(), std.forward_fill()
         if lag:
             mean, std = mean.shift(1), std.shift(1)
-        return (x - pilot - mean) / defined_scale(std, (mean + pilot).abs())
+        return (x - pilot - mean) / tolerant_divisor(std, _rounding_floor(shifted, 1.0 / a, lag), lag)
 
     return numeric_expr(expr, "ewm_zscore", build)
 
@@ -318,24 +342,26 @@ def ewm_zscore_by(
             clock, k, h = _integer_clock(b, dtype, half_life, "ewm_zscore_by")
             t1, t2, every = clock * k, clock * (2 * k), f"{h}i"
             pilot = causal_pilot(x)
-            shifted = stat_view(x, nan) - pilot
-            one = pl.when(shifted.is_not_null()).then(pl.lit(1.0))
+            shifted = window_values(x, nan) - pilot
+            one = shifted * 0.0 + 1.0  # 1 at valid rows, null at missing ones
             weight = one.ewm_sum_by(t1, half_life=every)
             mean = shifted.ewm_sum_by(t1, half_life=every) / weight
-            increment = pl.when(weight > 1.0).then((shifted - mean).pow(2) * weight / (weight - 1.0)).otherwise(0.0)
-            m2 = pl.when(shifted.is_not_null()).then(increment).ewm_sum_by(t1, half_life=every)
+            # West's increment (module notes). W - 1 is 0 exactly only when the history
+            # weighs under an ulp; there d - m is ulp-small too, and clipping W - 1 to
+            # an ulp keeps the increment at rounding level instead of 0/0.
+            increment = (shifted - mean).pow(2) * weight / (weight - 1.0).clip(lower_bound=_EPS)
+            m2 = increment.ewm_sum_by(t1, half_life=every)
             if bias:
                 var = m2 / weight
             else:
                 square_weight = one.ewm_sum_by(t2, half_life=every)
-                denominator = weight - square_weight / weight
-                # no weighted history: undefined, scale 1 (0 here, not null, so that
-                # forward_fill below only reaches the missing rows)
-                var = pl.when(denominator > 0.0).then(m2 / denominator).when(denominator.is_not_null()).then(0.0)
-            mean, std = mean.forward_fill(), var.sqrt().forward_fill()
+                # W - V/W is 0 for a row with no weighted history: its variance is
+                # undefined, and so huge here (or 0/FLOOR = 0) that the row maps to ~0.
+                var = m2 / (weight - square_weight / weight).clip(lower_bound=ZERO_SCALE_FLOOR)
+            mean, std, memory = mean.forward_fill(), var.sqrt().forward_fill(), weight.forward_fill()
             if lag:
-                mean, std = mean.shift(1), std.shift(1)
-            return (x - pilot - mean) / defined_scale(std, (mean + pilot).abs())
+                mean, std, memory = mean.shift(1), std.shift(1), memory.shift(1)
+            return (x - pilot - mean) / tolerant_divisor(std, _rounding_floor(shifted, memory, lag), lag)
 
         return by_expr.pipe_with_dtype(with_clock)
 

@@ -31,16 +31,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from polars_norm.semantics import (
-    NanPolicy,
-    check_ddof,
-    check_feature_range,
-    check_nan,
-    numeric_expr,
-    safe_scale,
-    stat_view,
-)
-from polars_norm.windows import causal_pilot, check_min_samples, defined_scale
+from polars_norm.semantics import NanPolicy, check_ddof, check_feature_range, check_nan, numeric_expr
+from polars_norm.windows import causal_pilot, check_min_samples, spread_divisor, std_divisor, window_values
 
 __all__ = ["expanding_maxabs", "expanding_minmax", "expanding_zscore"]
 
@@ -123,17 +115,18 @@ def expanding_zscore(
 
     def build(x: pl.Expr, _: object) -> pl.Expr:
         pilot = causal_pilot(x)
-        shifted = stat_view(x, nan) - pilot
+        shifted = window_values(x, nan) - pilot
         count = shifted.is_not_null().cum_sum().cast(pl.Float64)
         mean = shifted.fill_null(0.0).cum_sum() / count
-        # Welford's increment (d - m_{n-1}) (d - m_n), written with m_n only.
-        increment = pl.when(count > 1.0).then((shifted - mean).pow(2) * count / (count - 1.0))
+        # Welford's increment (d - m_{n-1}) (d - m_n) = (d - m_n)^2 n / (n - 1), written
+        # with m_n only; it is 0 at n = 1 (d = m_1 exactly), hence the harmless clip.
+        increment = (shifted - mean).pow(2) * count / (count - 1.0).clip(lower_bound=1.0)
         m2 = increment.fill_null(0.0).cum_sum()
         if lag:
-            count, mean, m2 = (_lagged(s, lag=True, fill=0.0) for s in (count, mean, m2))
-        mean = pl.when(count >= samples).then(mean)
-        std = pl.when(count > ddof).then((m2 / (count - ddof)).sqrt())
-        return (x - pilot - mean) / defined_scale(std, (mean + pilot).abs())
+            count, mean, m2 = (s.shift(1, fill_value=0.0) for s in (count, mean, m2))
+        std = pl.when(count > ddof).then((m2 / (count - ddof)).sqrt())  # else undefined: scale 1
+        z = (x - pilot - mean) / std_divisor(std, lag)
+        return pl.when(count >= samples).then(z)
 
     return numeric_expr(expr, "expanding_zscore", build)
 
@@ -198,12 +191,11 @@ def expanding_minmax(
     check_nan(nan, "expanding_minmax")
 
     def build(x: pl.Expr, _: object) -> pl.Expr:
-        values = stat_view(x, nan)
+        values = window_values(x, nan)
         count = _lagged(values.is_not_null().cum_sum(), lag, fill=0)
         lo = _lagged(values.cum_min(), lag)
         hi = _lagged(values.cum_max(), lag)
-        scale = safe_scale(hi - lo, pl.max_horizontal(lo.abs(), hi.abs()))
-        out = (x - lo) / scale
+        out = (x - lo) / spread_divisor(hi - lo)
         if (low, high) != (0.0, 1.0):
             out = out * (high - low) + low
         return pl.when(count >= samples).then(out)
@@ -262,9 +254,9 @@ def expanding_maxabs(
     check_nan(nan, "expanding_maxabs")
 
     def build(x: pl.Expr, _: object) -> pl.Expr:
-        values = stat_view(x, nan)
+        values = window_values(x, nan)
         count = _lagged(values.is_not_null().cum_sum(), lag, fill=0)
         top = _lagged(values.abs().cum_max(), lag)
-        return pl.when(count >= samples).then(x / safe_scale(top))
+        return pl.when(count >= samples).then(x / spread_divisor(top))
 
     return numeric_expr(expr, "expanding_maxabs", build)

@@ -31,6 +31,32 @@ shift-invariant, and the kernels' rounding error then scales with
 rows never changes it (rows before the first valid value have no statistics
 anyway). Measured against exact rational references the relative error of the
 rolling standard deviation drops to 4e-16 and 6e-14 on the two data sets above.
+
+Zero scale
+----------
+A window whose scale is zero gives 0: a constant window maps to exactly 0
+(min-max: ``feature_range[0]``), and with ``lag`` the scale is taken as 1
+(the foundation's rule), so a row after a constant window gives
+``x - location``. Polars' rolling kernels return an exact 0 on a constant
+window, and after the pilot shift so do the cumulative (expanding) sums, so
+these need no tolerance; exponentially weighted statistics do (see
+:mod:`polars_norm.ewm`). Too few values for a standard deviation (not more
+than ``ddof``) means a scale of 1; too few for ``min_samples`` means null.
+
+Speed
+-----
+Polars does not eliminate common subexpressions that contain a row-count
+``rolling_*`` kernel (and an eager ``select`` eliminates none), so every
+textual repetition of ``x.rolling_std(n)`` runs the kernel again. The
+row-count formulas therefore read each kernel once, and the zero-scale rule
+is applied by divisors that read their scale once (:func:`std_divisor`,
+:func:`spread_divisor`).
+
+Polars' common-subexpression elimination also skips any subtree holding a
+``when/then`` (``fill_nan(None)`` is one), so shared statistics (cumulative
+sums, ``ewm_*``, ``rolling_*_by``) are built from :func:`window_values`
+(NaN to null with ``replace``) and ``clip``/``fill_null`` arithmetic, with
+``when/then`` only on top of a tree, where nothing above shares it.
 """
 
 from __future__ import annotations
@@ -42,7 +68,7 @@ from typing import Literal
 
 import polars as pl
 
-from polars_norm.semantics import NanPolicy, safe_scale, stat_view
+from polars_norm.semantics import NanPolicy
 
 __all__ = [
     "ByWindow",
@@ -54,10 +80,13 @@ __all__ = [
     "check_duration",
     "check_min_samples",
     "check_window_size",
-    "defined_scale",
     "maxabs_in",
     "minmax_in",
     "robust_in",
+    "spread_divisor",
+    "std_divisor",
+    "tolerant_divisor",
+    "window_values",
     "zscore_in",
 ]
 
@@ -155,8 +184,19 @@ def duration_parts(value: Duration, param: str, method: str) -> tuple[int, bool]
 
 
 # --------------------------------------------------------------------------
-# pilot shift
+# statistics view and pilot shift
 # --------------------------------------------------------------------------
+def window_values(x: pl.Expr, nan: NanPolicy) -> pl.Expr:
+    """The values window statistics are computed over: NaN becomes null unless propagating.
+
+    The rule of :func:`polars_norm.semantics.stat_view`, written with
+    ``replace`` (every NaN payload matches) instead of ``fill_nan(None)``,
+    whose ``when/then`` expansion stops Polars from sharing the statistics
+    built on top of it.
+    """
+    return x.replace(float("nan"), None) if nan == "ignore" else x
+
+
 def causal_pilot(x: pl.Expr) -> pl.Expr:
     """The first valid (non-null, non-NaN) value of ``x`` (per group under ``.over``): a stable, causal shift.
 
@@ -166,19 +206,48 @@ def causal_pilot(x: pl.Expr) -> pl.Expr:
     changes an earlier output; the rows before it have no valid data and so no
     statistics whatever the shift. Null when there is no valid value.
     """
-    return x.fill_nan(None).drop_nulls().first()
+    return x.replace(float("nan"), None).drop_nulls().first()
 
 
-def defined_scale(std: pl.Expr, magnitude: pl.Expr) -> pl.Expr:
-    """A window's standard deviation as a divisor: zero (to rounding) or undefined becomes 1.
+def std_divisor(std: pl.Expr, lag: bool) -> pl.Expr:
+    """A window's standard deviation as a divisor, read once.
 
-    A window with enough values for a location but not more than ``ddof`` of
-    them has no standard deviation; as in the column-wise methods, its scale
-    is taken as 1 so a lone value maps to 0. Rows whose window has no
-    location (fewer than ``min_samples`` values) stay null through the
-    location itself.
+    Exactly zero (a constant window) becomes 1 (the zero-scale rule), except
+    when the row is in its own window (no ``lag``): it is then in a constant window, ``x - mean`` is
+    0 up to the rounding of the mean, and the zero becomes ``inf`` so the row
+    maps to exactly 0. Undefined (null: not
+    more than ``ddof`` values) becomes 1, as in the column-wise methods. NaN
+    (``nan="propagate"``) stays NaN. No tolerance is needed: Polars' rolling
+    kernels return an exact 0 on a constant window, and a constant expanding
+    history is exactly 0 after the pilot shift (tested on thousands of
+    random windows at magnitudes 1e-300 to 1e300); windows of distinct values,
+    however close, are scaled, accurately thanks to the pilot.
     """
-    return safe_scale(std, magnitude).fill_null(1.0)
+    return std.replace(0.0, 1.0 if lag else float("inf")).fill_null(1.0)
+
+
+def spread_divisor(spread: pl.Expr) -> pl.Expr:
+    """A difference of two window statistics (range, quantile range, max |x|) as a divisor.
+
+    These are differences of data values, exactly zero when the window (or
+    its middle) is constant; zero becomes 1, so a constant window maps to
+    ``x - loc = 0`` exactly.
+    """
+    return spread.replace(0.0, 1.0)
+
+
+def tolerant_divisor(std: pl.Expr, tol: pl.Expr, lag: bool) -> pl.Expr:
+    """``std`` as a divisor, with ``std <= tol`` counting as zero, read once.
+
+    Zero becomes 1, or ``inf`` without ``lag`` (see :func:`std_divisor`).
+    Written without a condition on ``std`` so that no ``when/then`` sits on
+    it: ``clip(std, tol) - tol`` is exactly 0 where the scale is zero; that 0
+    becomes ``inf`` (or null, then ``1 - tol``); adding ``tol`` back gives
+    the scale itself (within an ulp) elsewhere. Undefined (null) becomes 1.
+    """
+    kept = std.clip(lower_bound=tol) - tol
+    kept = kept.replace(0.0, None) if lag else kept.replace(0.0, float("inf"))
+    return kept.fill_null(1.0 - tol) + tol
 
 
 # --------------------------------------------------------------------------
@@ -192,6 +261,11 @@ class RowWindow:
     min_samples: int | None
     center: bool
     lag: bool
+
+    @property
+    def sees_row(self) -> bool:
+        """Whether each row is in its own window."""
+        return not self.lag
 
     def _done(self, stat: pl.Expr) -> pl.Expr:
         return stat.shift(1) if self.lag else stat
@@ -224,6 +298,11 @@ class ByWindow:
     window_size: Duration
     min_samples: int
     closed: ClosedInterval
+
+    @property
+    def sees_row(self) -> bool:
+        """Whether each row is in its own window (the interval's right end is closed)."""
+        return self.closed in ("right", "both")
 
     def mean(self, v: pl.Expr) -> pl.Expr:
         return v.rolling_mean_by(self.by, self.window_size, min_samples=self.min_samples, closed=self.closed)
@@ -304,17 +383,18 @@ def by_window(
 def zscore_in(window: Window, x: pl.Expr, *, ddof: int, nan: NanPolicy) -> pl.Expr:
     """``(x - window mean) / window std``, computed on pilot-shifted values."""
     pilot = causal_pilot(x)
-    shifted = stat_view(x, nan) - pilot
+    shifted = window_values(x, nan) - pilot
     mean = window.mean(shifted)
     std = window.std(shifted, ddof)
-    return (x - pilot - mean) / defined_scale(std, (mean + pilot).abs())
+    return (x - pilot - mean) / std_divisor(std, lag=not window.sees_row)
 
 
 def minmax_in(window: Window, x: pl.Expr, *, feature_range: tuple[float, float], nan: NanPolicy) -> pl.Expr:
     """``(x - window min) / (window max - window min)``, onto ``feature_range``."""
-    values = stat_view(x, nan)
+    values = window_values(x, nan)
     lo, hi = window.min(values), window.max(values)
-    out = (x - lo) / safe_scale(hi - lo, pl.max_horizontal(lo.abs(), hi.abs()))
+    # (x - lo) reads the min kernel a second time, as the hand-written formula does
+    out = (x - lo) / spread_divisor(hi - lo)
     low, high = feature_range
     if (low, high) != (0.0, 1.0):
         out = out * (high - low) + low
@@ -322,15 +402,14 @@ def minmax_in(window: Window, x: pl.Expr, *, feature_range: tuple[float, float],
 
 
 def maxabs_in(window: Window, x: pl.Expr, *, nan: NanPolicy) -> pl.Expr:
-    """``x / window max |x|``."""
-    top = window.max(stat_view(x, nan).abs())
-    return pl.when(top.is_not_null()).then(x / safe_scale(top))
+    """``x / window max |x|`` (an all-zero window has scale 1; no data stays null)."""
+    top = window.max(window_values(x, nan).abs())
+    return x / spread_divisor(top)
 
 
 def robust_in(window: Window, x: pl.Expr, *, quantile_range: tuple[float, float], nan: NanPolicy) -> pl.Expr:
     """``(x - window median) / (window q_hi - window q_lo)``, linear interpolation."""
-    values = stat_view(x, nan)
+    values = window_values(x, nan)
     q_lo, q_hi = quantile_range
     low, high = window.quantile(values, q_lo), window.quantile(values, q_hi)
-    scale = safe_scale(high - low, pl.max_horizontal(low.abs(), high.abs()))
-    return (x - window.quantile(values, 0.5)) / scale
+    return (x - window.quantile(values, 0.5)) / spread_divisor(high - low)

@@ -312,3 +312,34 @@ def test_plan_time_errors_for_by_dtype_and_half_life_unit() -> None:
         df.select(pn.ewm_zscore_by(pl.col("x"), "t", half_life="1h"))
     with pytest.raises(ValueError, match=r"by has temporal dtype Date; half_life='2i' must be a duration"):
         df.select(pn.ewm_zscore_by(pl.col("x"), "d", half_life="2i"))
+
+
+@pytest.mark.parametrize(("first", "level"), [(0.0, 0.3), (1.0, 0.3), (-1e6, 0.7), (1e12, 1e12 + 0.5), (3.0, -2e-9)])
+def test_level_shift_then_constant_maps_to_zero(first: float, level: float) -> None:
+    # After a level shift the old value's weight decays below rounding: the EW variance sits on
+    # the recursion's rounding floor and must count as zero (not give an O(1) z-score of noise).
+    xs = [first] * 3 + [level] * 3000
+    df = pl.DataFrame({"x": xs, "t": range(len(xs))})
+    out = df.select(
+        ewm=pn.ewm_zscore(pl.col("x"), alpha=0.1),
+        ewm_slow=pn.ewm_zscore(pl.col("x"), alpha=0.01, adjust=False),
+        ewm_by=pn.ewm_zscore_by(pl.col("x"), "t", half_life="7i"),
+        rolling=pn.rolling_zscore(pl.col("x"), 50),
+        rolling_by=pn.rolling_zscore_by(pl.col("x"), "t", "50i"),
+        expanding_minmax=pn.expanding_minmax(pl.col("x"), lag=True),
+    ).tail(1)
+    for name in ["ewm", "ewm_slow", "ewm_by", "rolling", "rolling_by"]:
+        assert abs(out[name].item()) < 1e-6, name
+    assert out["expanding_minmax"].item() in (0.0, 1.0)
+
+
+def test_every_nan_payload_is_ignored() -> None:
+    neg_nan = float(np.copysign(np.nan, -1.0))
+    quiet = float(np.frombuffer(np.uint64(0x7FF8000000000001).tobytes(), dtype=np.float64)[0])
+    xs = [1.0, neg_nan, 2.0, quiet, 4.0, 3.0]
+    df = pl.DataFrame({"x": xs}, nan_to_null=False)
+    out = df.select(pn.rolling_zscore(pl.col("x"), 3, min_samples=1), pn.expanding_zscore(pl.col("x")).alias("e"))
+    assert math.isnan(out["x"][1]) and math.isnan(out["x"][3])
+    assert math.isfinite(out["x"][2]) and math.isfinite(out["x"][5])
+    assert out["x"][5] == pytest.approx((3.0 - 3.5) / math.sqrt(0.5))  # window {4, 3}: NaN skipped
+    assert out["e"][5] == pytest.approx((3.0 - 2.5) / np.std([1, 2, 4, 3], ddof=1))

@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable, Sequence
 from fractions import Fraction
 
-RTOL_ZERO = 10 * sys.float_info.epsilon
+RTOL_ZERO = sys.float_info.epsilon
 
 Row = float | None
 
