@@ -11,14 +11,16 @@ import math
 
 import polars as pl
 
-from polars_norm.semantics import NanPolicy, check_nan, check_p, numeric_expr, pow2_scale, safe_scale
+from polars_norm.semantics import NanPolicy, check_nan, check_p, inverse_scale, numeric_expr, valid_values
 
 __all__ = ["l0", "l1", "l2", "linf", "lp", "lp_norm_of", "unit"]
 
 
 def _maxabs(x: pl.Expr, nan: NanPolicy) -> pl.Expr:
     if nan == "ignore":
-        return pl.max_horizontal(x.max().abs(), x.min().abs())
+        # max/min skip NaN, and are NaN only when every value is: no data, null
+        # (replace, not fill_nan, which Polars expands into three references)
+        return pl.max_horizontal(x.max().abs(), x.min().abs()).replace(float("nan"), None)
     return pl.max_horizontal(x.nan_max().abs(), x.nan_min().abs())
 
 
@@ -26,26 +28,24 @@ def lp_norm_of(x: pl.Expr, p: float, nan: NanPolicy) -> pl.Expr:
     """The Lp norm of Float64 ``x`` over its rows, overflow- and underflow-safe.
 
     Null when there are no valid values. For ``1 < p < inf`` the values are
-    divided by a power of two near ``max|x|`` before being raised to ``p``
-    (LAPACK's ``dnrm2`` scaling, done exactly), so ``[1e300, 1e300]`` has
-    L2 norm ``1.414e300`` and ``[1e-300, 1e-300]`` has ``1.414e-300``.
+    divided by the power of two ``2**k`` nearest ``max|x|`` before being
+    raised to ``p`` (LAPACK's ``dnrm2`` scaling, done without rounding), so
+    ``[1e300, 1e300]`` has L2 norm ``1.414e300`` and ``[1e-300, 1e-300]`` has
+    ``1.414e-300``.
     """
-    valid = x.fill_nan(None) if nan == "ignore" else x
-    has_data = valid.count() > 0
     if math.isinf(p):
-        norm = _maxabs(x, nan)
-    elif p == 1.0:
+        return _maxabs(x, nan)
+    values = valid_values(x, nan)
+    if p == 1.0:
         # Every partial sum is below the total, so this overflows only when
         # the true norm itself exceeds the largest double.
-        norm = valid.abs().sum()
-    else:
-        scale = pow2_scale(_maxabs(x, nan))
-        scaled = (valid / scale).abs()
-        if p == 2.0:
-            norm = (scaled * scaled).sum().sqrt() * scale
-        else:
-            norm = scaled.pow(p).sum().pow(1.0 / p) * scale
-    return pl.when(has_data).then(norm)
+        return pl.when(values.count() > 0).then(values.abs().sum())
+    # k is clipped so that 2**k and 2**-k are both normal doubles; it is null
+    # when there are no valid values, and so is the norm.
+    k = _maxabs(x, nan).log(2.0).floor().clip(-1022.0, 1022.0)
+    scaled = (values * pl.lit(2.0).pow(-k)).abs()
+    total = scaled.pow(2).sum().sqrt() if p == 2.0 else scaled.pow(p).sum().pow(1.0 / p)
+    return total * pl.lit(2.0).pow(k)
 
 
 def _norm(expr: pl.Expr, p: float, nan: NanPolicy, method: str) -> pl.Expr:
@@ -86,8 +86,8 @@ def l0(expr: pl.Expr, *, nan: NanPolicy = "ignore") -> pl.Expr:
     check_nan(nan, "l0")
 
     def build(x: pl.Expr, _: object) -> pl.Expr:
-        valid = x.fill_nan(None) if nan == "ignore" else x
-        return pl.when(valid.count() > 0).then((valid != 0.0).sum().cast(pl.UInt32))
+        values = valid_values(x, nan)
+        return pl.when(values.count() > 0).then((values != 0.0).sum().cast(pl.UInt32))
 
     return numeric_expr(expr, "l0", build, keep_dtype=False)
 
@@ -293,4 +293,4 @@ def unit(expr: pl.Expr, p: float = 2, *, nan: NanPolicy = "ignore") -> pl.Expr:
     """
     p = check_p(p, "unit")
     check_nan(nan, "unit")
-    return numeric_expr(expr, "unit", lambda x, _: x / safe_scale(lp_norm_of(x, p, nan)))
+    return numeric_expr(expr, "unit", lambda x, _: x * inverse_scale(lp_norm_of(x, p, nan)))

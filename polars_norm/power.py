@@ -11,7 +11,7 @@ from polars_norm.semantics import (
     check_positive,
     numeric_expr,
     safe_location,
-    stat_view,
+    valid_values,
 )
 from polars_norm.special import expm1
 
@@ -188,7 +188,8 @@ def softmax(expr: pl.Expr, *, temperature: float = 1.0, nan: NanPolicy = "ignore
     def build(x: pl.Expr, _: object) -> pl.Expr:
         top = safe_location(x.max() if nan == "ignore" else x.nan_max())
         shifted = x - top
-        weights = (shifted / temperature if temperature != 1.0 else shifted).exp()
-        return weights / stat_view(weights, nan).sum()
+        weights = (shifted * (1.0 / temperature) if temperature != 1.0 else shifted).exp()
+        # the largest weight is exactly 1, so the sum is >= 1: no zero-scale case
+        return weights * (1.0 / valid_values(weights, nan, like=x).sum())
 
     return numeric_expr(expr, "softmax", build)

@@ -15,46 +15,55 @@ from statistics import NormalDist
 import polars as pl
 
 from polars_norm.semantics import (
+    ZERO_SCALE_RTOL,
     NanPolicy,
     check_ddof,
     check_feature_range,
     check_nan,
     check_quantile_range,
+    inverse_scale,
     numeric_expr,
-    pow2_scale,
     safe_location,
-    safe_scale,
-    stat_view,
+    valid_values,
 )
 
-__all__ = ["maxabs", "mean_range", "minmax", "robust", "std_of_centered", "zscore"]
+__all__ = ["inverse_std", "maxabs", "mean_range", "minmax", "robust", "zscore"]
 
 
 def _extremes(x: pl.Expr, nan: NanPolicy) -> tuple[pl.Expr, pl.Expr]:
     # Polars' min/max already skip NaN; nan_min/nan_max propagate it.
     if nan == "ignore":
-        return safe_location(x.min()), safe_location(x.max())
-    return safe_location(x.nan_min()), safe_location(x.nan_max())
+        return x.min(), x.max()
+    return x.nan_min(), x.nan_max()
 
 
-def _mean(x: pl.Expr, lo: pl.Expr, hi: pl.Expr, nan: NanPolicy) -> pl.Expr:
-    # A constant column's mean is its value exactly (a computed mean can be off
-    # by an ulp), so a constant column centers to exactly 0 at any magnitude.
-    return pl.when(lo == hi).then(lo).otherwise(safe_location(stat_view(x, nan).mean()))
+def inverse_std(x: pl.Expr, centered: pl.Expr, *, ddof: int, nan: NanPolicy) -> pl.Expr:
+    """``1 / std`` of ``x`` from its centered values, with the zero-scale rule.
 
+    - The variance is taken over ``x - mean``: centering first makes Polars'
+      variance exact to rounding even on data such as ``1e12 + N(0, 1)``,
+      where ``x.var()`` is off by up to 30%.
+    - The centered values are divided by ``2**k``, the power of two with
+      ``2**k <= max|x| < 2**(k+1)`` (exact), so magnitudes of 1e+-300 neither
+      overflow nor underflow when squared, and the standard deviation comes
+      out in units of ``max|x|``.
+    - In those units the zero-scale test is a constant: a standard deviation
+      at most ``ZERO_SCALE_RTOL`` (the column's values all lie within about an
+      ulp of each other: rounding, not signal) gives an inverse of 0, and so
+      does an undefined one (fewer than ``ddof + 1`` values). A constant
+      column maps to exactly 0.
 
-def std_of_centered(centered: pl.Expr, spread: pl.Expr, *, ddof: int, nan: NanPolicy) -> pl.Expr:
-    """Standard deviation of already-centered values, accurate at any magnitude.
-
-    ``centered`` is ``x - mean``; centering first makes Polars' variance exact
-    to rounding even on data such as ``1e12 + N(0, 1)``, where ``x.var()``
-    is off by up to 30%. ``spread`` is an upper bound of ``|centered|``: the
-    values are divided by the power of two nearest it so their squares
-    neither overflow (1e+300) nor underflow (1e-300).
+    Each costly statistic is referenced at most twice, and the zero test adds
+    none: an eager ``select`` does not eliminate common subexpressions.
     """
-    scale = pow2_scale(spread)
-    scaled = centered / scale
-    return stat_view(scaled, nan).std(ddof) * scale
+    lo, hi = _extremes(x, nan)
+    # (no fill_nan here: Polars rewrites it into a when/then that evaluates k
+    # three times; k is NaN only where the output is NaN anyway)
+    k = pl.max_horizontal(lo.abs(), hi.abs()).log(2.0).floor().clip(-1022.0, 1022.0).fill_null(0.0)
+    unit_std = valid_values(centered * pl.lit(2.0).pow(-k), nan, like=x).std(ddof)
+    ceiling = 1.0 / ZERO_SCALE_RTOL
+    inverse_unit = (1.0 / unit_std).clip(upper_bound=ceiling).replace(ceiling, 0.0).fill_null(0.0)
+    return inverse_unit * pl.lit(2.0).pow(-k)
 
 
 def zscore(expr: pl.Expr, *, ddof: int = 1, nan: NanPolicy = "ignore") -> pl.Expr:
@@ -79,13 +88,13 @@ def zscore(expr: pl.Expr, *, ddof: int = 1, nan: NanPolicy = "ignore") -> pl.Exp
     Notes
     -----
     Nulls and NaN are ignored by the statistics and kept in the output. A
-    zero standard deviation (constant column, up to rounding relative to the
-    mean's magnitude) is taken as 1, so a constant column maps to 0; so is an
-    undefined one (fewer than ``ddof + 1`` values), so a single value maps to 0.
-    The variance is computed on centered values (two passes), which is exact
-    to rounding where Polars' one-pass ``var()`` loses most digits on
-    large offsets, and rescaled by a power of two so magnitudes of 1e+-300
-    neither overflow nor underflow.
+    constant column (all values within one ulp of each other) has a zero
+    standard deviation, taken as 1 about its exact value: it maps to exactly 0.
+    So does a single value, whose standard deviation is undefined. The variance
+    is computed on centered values (two passes), which is exact to rounding
+    where Polars' one-pass ``var()`` loses most digits on large offsets
+    (``1e12 + N(0, 1)``, epoch timestamps), and rescaled by a power of two,
+    so magnitudes of 1e+-300 neither overflow nor underflow.
 
     References
     ----------
@@ -116,12 +125,8 @@ def zscore(expr: pl.Expr, *, ddof: int = 1, nan: NanPolicy = "ignore") -> pl.Exp
     check_nan(nan, "zscore")
 
     def build(x: pl.Expr, _: object) -> pl.Expr:
-        lo, hi = _extremes(x, nan)
-        mean = _mean(x, lo, hi, nan)
-        centered = x - mean
-        spread = pl.max_horizontal(hi - mean, mean - lo)
-        std = std_of_centered(centered, spread, ddof=ddof, nan=nan)
-        return centered / safe_scale(std, mean.abs())
+        centered = x - safe_location(valid_values(x, nan).mean())
+        return centered * inverse_std(x, centered, ddof=ddof, nan=nan)
 
     return numeric_expr(expr, "zscore", build)
 
@@ -182,8 +187,7 @@ def minmax(
 
     def build(x: pl.Expr, _: object) -> pl.Expr:
         lo, hi = _extremes(x, nan)
-        scale = safe_scale(hi - lo, pl.max_horizontal(lo.abs(), hi.abs()))
-        out = (x - lo) / scale
+        out = (x - safe_location(lo)) * inverse_scale(hi - lo)
         if (low, high) != (0.0, 1.0):
             out = out * (high - low) + low
         if clip:
@@ -234,7 +238,7 @@ def maxabs(expr: pl.Expr, *, nan: NanPolicy = "ignore") -> pl.Expr:
 
     def build(x: pl.Expr, _: object) -> pl.Expr:
         lo, hi = _extremes(x, nan)
-        return x / safe_scale(pl.max_horizontal(lo.abs(), hi.abs()))
+        return x * inverse_scale(pl.max_horizontal(lo.abs(), hi.abs()))
 
     return numeric_expr(expr, "maxabs", build)
 
@@ -274,8 +278,8 @@ def robust(
     Notes
     -----
     Nulls and NaN are ignored by the statistics and kept in the output. A zero
-    quantile range (more than half the values equal, say) is taken as 1, so
-    such a column is only centered.
+    quantile range (more than half the values equal, say) is taken as 1, as in
+    scikit-learn, so such a column is only centered.
 
     Examples
     --------
@@ -310,15 +314,16 @@ def robust(
         divisor = normal.inv_cdf(q_hi) - normal.inv_cdf(q_lo)
 
     def build(x: pl.Expr, _: object) -> pl.Expr:
-        values = stat_view(x, nan)
-        low = values.quantile(q_lo, "linear")
-        high = values.quantile(q_hi, "linear")
-        scale = safe_scale(high - low, pl.max_horizontal(low.abs(), high.abs()))
+        values = valid_values(x, nan)
+        spread = values.quantile(q_hi, "linear") - values.quantile(q_lo, "linear")
+        # a zero interquartile range does not mean a constant column: scale 1,
+        # as scikit-learn does
+        inverse = inverse_scale(spread, zero_inverse=1.0)
         if divisor != 1.0:
-            scale = scale / divisor
+            inverse = inverse * divisor
         if with_centering:
-            return (x - safe_location(values.median())) / scale
-        return x / scale
+            return (x - safe_location(values.median())) * inverse
+        return x * inverse
 
     return numeric_expr(expr, "robust", build)
 
@@ -363,7 +368,6 @@ def mean_range(expr: pl.Expr, *, nan: NanPolicy = "ignore") -> pl.Expr:
 
     def build(x: pl.Expr, _: object) -> pl.Expr:
         lo, hi = _extremes(x, nan)
-        mean = _mean(x, lo, hi, nan)
-        return (x - mean) / safe_scale(hi - lo, pl.max_horizontal(lo.abs(), hi.abs()))
+        return (x - safe_location(valid_values(x, nan).mean())) * inverse_scale(hi - lo)
 
     return numeric_expr(expr, "mean_range", build)
