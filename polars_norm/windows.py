@@ -209,7 +209,7 @@ def causal_pilot(x: pl.Expr) -> pl.Expr:
     return x.replace(float("nan"), None).drop_nulls().first()
 
 
-def std_divisor(std: pl.Expr, lag: bool) -> pl.Expr:
+def std_divisor(std: pl.Expr, lag: bool, *, undefined: bool = True) -> pl.Expr:
     """A window's standard deviation as a divisor, read once.
 
     Exactly zero (a constant window) becomes 1 (the zero-scale rule), except
@@ -223,7 +223,10 @@ def std_divisor(std: pl.Expr, lag: bool) -> pl.Expr:
     random windows at magnitudes 1e-300 to 1e300); windows of distinct values,
     however close, are scaled, accurately thanks to the pilot.
     """
-    return std.replace(0.0, 1.0 if lag else float("inf")).fill_null(1.0)
+    divisor = std.replace(0.0, 1.0 if lag else float("inf"))
+    # ``undefined=False``: every window with enough values for a mean has more than
+    # ``ddof``, so a null std only comes with a null mean (and output); skip the pass.
+    return divisor.fill_null(1.0) if undefined else divisor
 
 
 def spread_divisor(spread: pl.Expr) -> pl.Expr:
@@ -267,6 +270,10 @@ class RowWindow:
         """Whether each row is in its own window."""
         return not self.lag
 
+    def may_lack_std(self, ddof: int) -> bool:
+        """Whether a window can hold enough values for a mean but not for a std."""
+        return (self.window_size if self.min_samples is None else self.min_samples) <= ddof
+
     def _done(self, stat: pl.Expr) -> pl.Expr:
         return stat.shift(1) if self.lag else stat
 
@@ -303,6 +310,10 @@ class ByWindow:
     def sees_row(self) -> bool:
         """Whether each row is in its own window (the interval's right end is closed)."""
         return self.closed in ("right", "both")
+
+    def may_lack_std(self, ddof: int) -> bool:
+        """Whether a window can hold enough values for a mean but not for a std."""
+        return self.min_samples <= ddof
 
     def mean(self, v: pl.Expr) -> pl.Expr:
         return v.rolling_mean_by(self.by, self.window_size, min_samples=self.min_samples, closed=self.closed)
@@ -383,10 +394,11 @@ def by_window(
 def zscore_in(window: Window, x: pl.Expr, *, ddof: int, nan: NanPolicy) -> pl.Expr:
     """``(x - window mean) / window std``, computed on pilot-shifted values."""
     pilot = causal_pilot(x)
-    shifted = window_values(x, nan) - pilot
+    centered = x - pilot  # NaN rows stay NaN here ...
+    shifted = window_values(centered, nan)  # ... and are left out of the statistics here
     mean = window.mean(shifted)
     std = window.std(shifted, ddof)
-    return (x - pilot - mean) / std_divisor(std, lag=not window.sees_row)
+    return (centered - mean) / std_divisor(std, lag=not window.sees_row, undefined=window.may_lack_std(ddof))
 
 
 def minmax_in(window: Window, x: pl.Expr, *, feature_range: tuple[float, float], nan: NanPolicy) -> pl.Expr:
