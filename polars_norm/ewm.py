@@ -193,7 +193,7 @@ def ewm_zscore(
     -----
     Nulls and NaN are skipped by the statistics and kept in the output. A zero
     standard deviation (constant so far) has scale 1, so those rows map to 0.
-    The statistics are computed on values shifted by the first valid value
+    The statistics are computed on values shifted by the first non-null value
     (exact to rounding on ``1e12 + N(0, 1)``, where ``ewm_std`` on the raw
     values loses three digits).
 
@@ -222,7 +222,8 @@ def ewm_zscore(
 
     def build(x: pl.Expr, _: object) -> pl.Expr:
         pilot = causal_pilot(x)
-        shifted = window_values(x, nan) - pilot
+        centered = x - pilot
+        shifted = window_values(centered, nan)
         options = {"alpha": a, "adjust": adjust, "min_samples": samples, "ignore_nulls": ignore_nulls}
         mean = shifted.ewm_mean(**options)  # type: ignore[arg-type]
         std = shifted.ewm_std(bias=bias, **options)  # type: ignore[arg-type]
@@ -232,7 +233,7 @@ def ewm_zscore(
         mean, std = mean.forward_fill(), std.forward_fill()
         if lag:
             mean, std = mean.shift(1), std.shift(1)
-        return (x - pilot - mean) / tolerant_divisor(std, _rounding_floor(shifted, 1.0 / a, lag), lag)
+        return (centered - mean) / tolerant_divisor(std, _rounding_floor(shifted, 1.0 / a, lag), lag)
 
     return numeric_expr(expr, "ewm_zscore", build)
 
@@ -342,14 +343,18 @@ def ewm_zscore_by(
             clock, k, h = _integer_clock(b, dtype, half_life, "ewm_zscore_by")
             t1, t2, every = clock * k, clock * (2 * k), f"{h}i"
             pilot = causal_pilot(x)
-            shifted = window_values(x, nan) - pilot
+            centered = x - pilot
+            shifted = window_values(centered, nan)
             one = shifted * 0.0 + 1.0  # 1 at valid rows, null at missing ones
+            # Polars shares a repeated subexpression only one level deep (a shared
+            # column holding another shared one recomputes it), so everything below
+            # is written in the first-level sums W, S1, V, never through m = S1 / W.
             weight = one.ewm_sum_by(t1, half_life=every)
-            mean = shifted.ewm_sum_by(t1, half_life=every) / weight
-            # West's increment (module notes). W - 1 is 0 exactly only when the history
-            # weighs under an ulp; there d - m is ulp-small too, and clipping W - 1 to
-            # an ulp keeps the increment at rounding level instead of 0/0.
-            increment = (shifted - mean).pow(2) * weight / (weight - 1.0).clip(lower_bound=_EPS)
+            total = shifted.ewm_sum_by(t1, half_life=every)
+            # West's increment (module notes), (d - m)^2 W / (W - 1) = (d W - S1)^2 / (W (W - 1)).
+            # W - 1 is 0 exactly only when the history weighs under an ulp; there d - m is
+            # ulp-small too, and clipping W - 1 to an ulp keeps the increment at rounding level.
+            increment = (shifted * weight - total).pow(2) / (weight * (weight - 1.0).clip(lower_bound=_EPS))
             m2 = increment.ewm_sum_by(t1, half_life=every)
             if bias:
                 var = m2 / weight
@@ -358,10 +363,10 @@ def ewm_zscore_by(
                 # W - V/W is 0 for a row with no weighted history: its variance is
                 # undefined, and so huge here (or 0/FLOOR = 0) that the row maps to ~0.
                 var = m2 / (weight - square_weight / weight).clip(lower_bound=ZERO_SCALE_FLOOR)
-            mean, std, memory = mean.forward_fill(), var.sqrt().forward_fill(), weight.forward_fill()
+            mean, std, memory = (total / weight).forward_fill(), var.sqrt().forward_fill(), weight.forward_fill()
             if lag:
                 mean, std, memory = mean.shift(1), std.shift(1), memory.shift(1)
-            return (x - pilot - mean) / tolerant_divisor(std, _rounding_floor(shifted, memory, lag), lag)
+            return (centered - mean) / tolerant_divisor(std, _rounding_floor(shifted, memory, lag), lag)
 
         return by_expr.pipe_with_dtype(with_clock)
 

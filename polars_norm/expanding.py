@@ -8,7 +8,7 @@ Numerics
 --------
 The textbook cumulative variance, ``(cum_sum(x**2) - cum_sum(x)**2 / n) /
 (n - ddof)``, cancels catastrophically: on ``1e9 + N(0, 1e-3)`` it returns
-noise. Here the values are first shifted by the first valid value (a causal
+noise. Here the values are first shifted by the first non-null value (a causal
 pilot, see :func:`polars_norm.windows.causal_pilot`), and the sum of squared
 deviations is accumulated with Welford's update written in closed form:
 with ``m_n`` the running mean of the shifted values ``d``,
@@ -115,17 +115,19 @@ def expanding_zscore(
 
     def build(x: pl.Expr, _: object) -> pl.Expr:
         pilot = causal_pilot(x)
-        shifted = window_values(x, nan) - pilot
-        count = shifted.is_not_null().cum_sum().cast(pl.Float64)
-        mean = shifted.fill_null(0.0).cum_sum() / count
-        # Welford's increment (d - m_{n-1}) (d - m_n) = (d - m_n)^2 n / (n - 1), written
-        # with m_n only; it is 0 at n = 1 (d = m_1 exactly), hence the harmless clip.
-        increment = (shifted - mean).pow(2) * count / (count - 1.0).clip(lower_bound=1.0)
+        centered = x - pilot  # NaN rows stay NaN here, and are left out of the statistics below
+        shifted = window_values(centered, nan)
+        count = shifted.cum_count().cast(pl.Float64)  # valid values so far
+        total = shifted.fill_null(0.0).cum_sum()
+        # Welford's increment (d - m_{n-1}) (d - m_n) = (d - m_n)^2 n / (n - 1), written in
+        # the first-level sums (Polars shares subexpressions one level deep only):
+        # (d n - S)^2 / (n (n - 1)). It is 0 at n = 1 (d n = S exactly), hence the harmless clip.
+        increment = (shifted * count - total).pow(2) / (count * (count - 1.0).clip(lower_bound=1.0))
         m2 = increment.fill_null(0.0).cum_sum()
         if lag:
-            count, mean, m2 = (s.shift(1, fill_value=0.0) for s in (count, mean, m2))
+            count, total, m2 = (s.shift(1, fill_value=0.0) for s in (count, total, m2))
         std = pl.when(count > ddof).then((m2 / (count - ddof)).sqrt())  # else undefined: scale 1
-        z = (x - pilot - mean) / std_divisor(std, lag)
+        z = (centered - total / count) / std_divisor(std, lag)
         return pl.when(count >= samples).then(z)
 
     return numeric_expr(expr, "expanding_zscore", build)
@@ -192,7 +194,7 @@ def expanding_minmax(
 
     def build(x: pl.Expr, _: object) -> pl.Expr:
         values = window_values(x, nan)
-        count = _lagged(values.is_not_null().cum_sum(), lag, fill=0)
+        count = _lagged(values.cum_count(), lag, fill=0)
         lo = _lagged(values.cum_min(), lag)
         hi = _lagged(values.cum_max(), lag)
         out = (x - lo) / spread_divisor(hi - lo)
@@ -255,7 +257,7 @@ def expanding_maxabs(
 
     def build(x: pl.Expr, _: object) -> pl.Expr:
         values = window_values(x, nan)
-        count = _lagged(values.is_not_null().cum_sum(), lag, fill=0)
+        count = _lagged(values.cum_count(), lag, fill=0)
         top = _lagged(values.abs().cum_max(), lag)
         return pl.when(count >= samples).then(x / spread_divisor(top))
 

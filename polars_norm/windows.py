@@ -26,10 +26,10 @@ standard deviation is off by 2% in relative terms, on ``1e9 + N(0, 1e-3)`` by
 6e-5. Subtracting a constant *pilot* first removes the offset: the variance is
 shift-invariant, and the kernels' rounding error then scales with
 ``(window mean - pilot)**2`` instead of ``window mean**2``. The pilot here is
-:func:`causal_pilot`, the first valid value of the column (per group under
-``.over``): it is within the data's range, and it is causal, since appending
-rows never changes it (rows before the first valid value have no statistics
-anyway). Measured against exact rational references the relative error of the
+:func:`causal_pilot`, the first non-null value of the column (per group
+under ``.over``; no shift if that value is NaN): it is within the data's
+range, and it is causal, since appending rows never changes it (rows before
+it have no statistics anyway). Measured against exact rational references the relative error of the
 rolling standard deviation drops to 4e-16 and 6e-14 on the two data sets above.
 
 Zero scale
@@ -198,7 +198,7 @@ def window_values(x: pl.Expr, nan: NanPolicy) -> pl.Expr:
 
 
 def causal_pilot(x: pl.Expr) -> pl.Expr:
-    """The first valid (non-null, non-NaN) value of ``x`` (per group under ``.over``): a stable, causal shift.
+    """The first non-null value of ``x`` (per group under ``.over``; 0 if it is NaN): a stable, causal shift.
 
     Subtracting it before a rolling, cumulative or exponentially weighted
     variance keeps the kernels' rounding relative to the data's spread rather
@@ -206,7 +206,11 @@ def causal_pilot(x: pl.Expr) -> pl.Expr:
     changes an earlier output; the rows before it have no valid data and so no
     statistics whatever the shift. Null when there is no valid value.
     """
-    return x.replace(float("nan"), None).drop_nulls().first()
+    # ``drop_nulls().first()`` is Polars' cheap ``first_non_null``; a NaN there (the
+    # column starts with NaN) falls back to no shift, still exact but less accurate
+    # on large offsets. (A full NaN-to-null pass just to find the pilot would cost
+    # ~2% of a rolling z-score; ``replace`` rather than ``fill_nan`` keeps CSE.)
+    return x.drop_nulls().first().replace(float("nan"), 0.0)
 
 
 def std_divisor(std: pl.Expr, lag: bool, *, undefined: bool = True) -> pl.Expr:
