@@ -192,7 +192,9 @@ def ewm_zscore(
     Notes
     -----
     Nulls and NaN are skipped by the statistics and kept in the output. A zero
-    standard deviation (constant so far) has scale 1, so those rows map to 0.
+    standard deviation, or one at the rounding floor of the recursion (a
+    constant stretch after a level shift, module notes), counts as zero: the
+    row maps to 0 (with ``lag``, the scale is taken as 1).
     The statistics are computed on values shifted by the first non-null value
     (exact to rounding on ``1e12 + N(0, 1)``, where ``ewm_std`` on the raw
     values loses three digits).
@@ -309,10 +311,13 @@ def ewm_zscore_by(
     (the ``adjust=True`` form; Polars' ``ewm_mean_by`` is the recursive
     ``adjust=False`` form and differs from it on the first rows). The
     variance is built from Polars' ``ewm_sum_by`` with West's update (module
-    notes): stable, no sum of squares. Rows sharing a timestamp weigh the same;
-    among them each row sees those before it in row order. Without ``lag``, an unsorted ``by`` is sorted
-    internally by Polars and the output keeps the row order. Nulls and NaN are
-    skipped and kept; a zero standard deviation has scale 1.
+    notes): stable, no sum of squares. Rows sharing a timestamp weigh the
+    same; among them each row sees those before it in row order. Without
+    ``lag``, an unsorted ``by`` is sorted internally by Polars and the output
+    keeps the row order. Nulls and NaN are skipped and kept. A standard
+    deviation at the rounding floor of the recursion (a constant stretch,
+    module notes) counts as zero: the row maps to 0 (with ``lag``, the scale
+    is taken as 1).
 
     Examples
     --------
