@@ -2,10 +2,10 @@
 
 Ungrouped statistics become literals in native expressions; grouped
 statistics are a small frame, looked up row by row through the ``by`` keys
-(``replace_strict`` to a group index, then ``gather``). Either way the result
-is a lazy query that streams (no aggregate is broadcast back onto the rows),
-so ``scan_parquet(...)`` -> ``transform`` -> ``sink_parquet(...)`` runs in
-bounded memory.
+(each row's group index, then ``gather``; see :func:`group_index`). Either
+way the result is a lazy query that streams (no aggregate is broadcast back
+onto the rows), so ``scan_parquet(...)`` -> ``transform`` ->
+``sink_parquet(...)`` runs in bounded memory.
 
 =============  ======================================  ===================
 method         forward                                 statistics
@@ -446,13 +446,6 @@ def _grouped(
     stats = stats.cast({k: schema[k] for k in by})
     if unseen == "raise":
         _raise_unseen(lazy, stats, by, where)
-    # Each row's group index, by an elementwise lookup in the small statistics
-    # frame (streams, keeps the row order, and is faster than an ordered join).
-    if len(by) == 1:
-        keys, key_expr = stats.get_column(by[0]), pl.col(by[0])
-    else:
-        keys, key_expr = stats.select(pl.struct(by)).to_series(), pl.struct(by)
-    index = pl.Series(range(stats.height), dtype=pl.UInt32)
     group = pl.col("__pn_group")
     gathered = []
     for name in stats.columns:
@@ -472,13 +465,77 @@ def _grouped(
 
         exprs.append(numeric_expr(pl.col(column), name, _build(name, opts, stat, inverse, keep_nan=True)))
     helpers = ["__pn_group", *(c for c in stats.columns if c not in by)]
+    index = group_index(stats.select(by))
+    if index is not None:
+        lazy = lazy.with_columns(index.alias("__pn_group"))
+    else:  # keys without an elementwise lookup: an ordered left join to (keys, index), which streams
+        keys = stats.select(by).with_row_index("__pn_group")
+        lazy = lazy.join(keys.lazy(), on=by, how="left", nulls_equal=True, maintain_order="left")
     out = (
-        lazy.with_columns(key_expr.replace_strict(keys, index, default=None).alias("__pn_group"))
-        .with_columns(gathered)
+        lazy.with_columns(gathered)
         .with_columns(exprs)
         .drop(helpers)
     )
     return out.collect() if eager else out
+
+
+#: Integer keys spanning at most this many values (or 8x the groups) use a dense lookup table.
+DENSE_SPAN = 1 << 20
+
+
+def group_index(keys: pl.DataFrame) -> pl.Expr | None:
+    """An elementwise expression for each row's position in ``keys`` (null if absent), or ``None``.
+
+    ``keys`` holds the distinct group keys (one row each, possibly a null
+    key). For one integer, boolean or temporal key spanning few values, the
+    position is read from a dense table indexed by ``key - min``; for one
+    string or categorical key (or integers spanning many values), it is the
+    physical code of a cast to an ``Enum`` of the keys. Both are elementwise,
+    so under the streaming engine they stay out of core, unlike
+    ``replace_strict``, whose literal mapping makes Polars buffer the whole
+    input. Other keys (several columns, floats) return ``None``: use a join.
+    """
+    if keys.width != 1:
+        return None
+    series = keys.to_series()
+    col = pl.col(series.name)
+    dtype = series.dtype
+    position = pl.Series(range(len(series)), dtype=pl.UInt32)
+    valid = series.is_not_null()
+    index: pl.Expr
+    if dtype.is_integer() or dtype == pl.Boolean or dtype.is_temporal():
+        codes = series.to_physical().cast(pl.Int64)
+        lo, hi = codes.min(), codes.max()
+        if lo is None or hi is None:
+            index = pl.lit(None, pl.UInt32)
+        elif int(hi) - int(lo) < max(DENSE_SPAN, 8 * len(series)):
+            span = int(hi) - int(lo) + 1
+            table = pl.Series([None] * span, dtype=pl.UInt32).scatter(
+                (codes.filter(valid) - lo).to_list(), position.filter(valid)
+            )
+            offset = col.to_physical().cast(pl.Int64) - lo
+            index = pl.lit(table).gather(pl.when((offset >= 0) & (offset < span)).then(offset))
+        elif dtype.is_integer():
+            index = _enum_index(col, series.filter(valid), position.filter(valid))
+        else:
+            return None
+    elif dtype in (pl.String, pl.Categorical) or isinstance(dtype, pl.Enum):
+        index = _enum_index(col, series.filter(valid), position.filter(valid))
+    else:
+        return None
+    null_at = position.filter(~valid)
+    if null_at.len():
+        index = pl.when(col.is_null()).then(pl.lit(null_at[0], pl.UInt32)).otherwise(index)
+    return index
+
+
+def _enum_index(col: pl.Expr, keys: pl.Series, position: pl.Series) -> pl.Expr:
+    """Position through the physical code of a cast to ``Enum(keys)`` (unknown values become null)."""
+    text = keys.cast(pl.String)
+    code = col.cast(pl.String).cast(pl.Enum(text), strict=False).to_physical()
+    if position.equals(pl.Series(range(len(keys)), dtype=pl.UInt32)):
+        return code
+    return pl.lit(position).gather(code)
 
 
 def _raise_unseen(lazy: pl.LazyFrame, stats: pl.DataFrame, by: list[str], where: str) -> None:

@@ -25,7 +25,7 @@ from polars_norm import moments
 from polars_norm.accumulator import Accumulator
 from polars_norm.sketch import DEFAULT_K
 
-__all__ = ["BATCH_ROWS", "FORMATS", "fit", "scan"]
+__all__ = ["BATCH_ROWS", "FORMATS", "fit", "input_files", "scan"]
 
 #: Rows per batch when streaming a lazy query into the sketches.
 BATCH_ROWS = 1_000_000
@@ -66,6 +66,18 @@ def _expand(path: str | Path) -> list[Path]:
     return [p]
 
 
+def input_files(source: str | Path | Sequence[str | Path]) -> list[Path]:
+    """The files :func:`scan` reads: each path, glob or directory expanded, in order.
+
+    Raises
+    ------
+    FileNotFoundError
+        If a path does not exist or a glob or directory matches nothing.
+    """
+    paths = [source] if isinstance(source, (str, Path)) else list(source)
+    return [f for p in paths for f in _expand(p)]
+
+
 def scan(source: str | Path | Sequence[str | Path]) -> pl.LazyFrame:
     """Scan files lazily: a path, a glob, a directory, or a list of them.
 
@@ -80,8 +92,7 @@ def scan(source: str | Path | Sequence[str | Path]) -> pl.LazyFrame:
     ValueError
         For an unknown suffix or a mix of formats.
     """
-    paths = [source] if isinstance(source, (str, Path)) else list(source)
-    files = [f for p in paths for f in _expand(p)]
+    files = input_files(source)
     kinds = set()
     for f in files:
         kind = FORMATS.get(f.suffix.lower())

@@ -316,3 +316,33 @@ def test_errors() -> None:
         acc.transform(df, unseen="x")  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="column 'x' has dtype String"):
         acc.transform(pl.DataFrame({"x": ["a"]}))
+
+
+KEY_KINDS = {
+    "int_dense": pl.Series([3, 5, 3, None, 9, 5, 12, 3] * 25),
+    "int_sparse": pl.Series([10**15, -7, 10**15, None, 42, -7, 0, 42] * 25),
+    "string": pl.Series(["b", "a", None, "c", "a", "b", "zz", "c"] * 25),
+    "categorical": pl.Series(["b", "a", None, "c", "a", "b", "zz", "c"] * 25, dtype=pl.Categorical),
+    "bool": pl.Series([True, False, None, True, True, False, False, None] * 25),
+    "date": pl.Series([0, 400, 0, None, 9000, 400, 12, 12] * 25).cast(pl.Date),
+    "float": pl.Series([0.5, -1.5, None, 0.5, 2.0, -1.5, 2.0, 0.5] * 25),
+}
+
+
+@pytest.mark.parametrize("kind", list(KEY_KINDS))
+def test_grouped_lookup_every_key_kind(kind: str) -> None:
+    keys = KEY_KINDS[kind]
+    df = pl.DataFrame({"g": keys, "x": RNG.normal(size=keys.len())})
+    seen = df.filter(pl.int_range(pl.len()) % 8 != 6)  # one key value stays unseen
+    acc = pn.fit(seen, by="g", quantiles=False)
+    got = acc.transform(df.lazy(), "zscore").collect(engine="streaming")
+    stats = {}  # per-group reference by a plain loop over the fitted rows
+    for key in seen["g"].unique().to_list():
+        xs = np.array([x for g, x in seen.iter_rows() if g == key])
+        stats[key] = (xs.mean(), xs.std(ddof=1))
+    want = [(x - stats[g][0]) / stats[g][1] if g in stats else None for g, x in df.iter_rows()]
+    ref = df.with_columns(pl.Series("x", want, pl.Float64))
+    assert_frame_equal(got, ref, rel_tol=1e-9, abs_tol=1e-12)
+    two = pn.fit(seen.with_columns(h=pl.col("g").is_null()), by=["g", "h"], quantiles=False)
+    got2 = two.transform(df.with_columns(h=pl.col("g").is_null()), "zscore").drop("h")
+    assert_frame_equal(got2, ref, rel_tol=1e-9, abs_tol=1e-12)
