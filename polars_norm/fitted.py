@@ -16,7 +16,7 @@ method         forward                                 statistics
 ``robust``     ``(x - median) / (q_hi - q_lo)``        sketch
 ``mean_range`` ``(x - mean) / (max - min)``            moments, extremes
 ``unit``       ``x / ||x||_p``                         norm sums
-``quantile``   ``F(x)`` (uniform) or ``Phi^-1(F(x))``  sketch (ungrouped)
+``quantile``   ``F(x)`` (uniform) or ``Phi^-1(F(x))``  sketch
 =============  ======================================  ===================
 
 The semantics are those of the in-query expressions
@@ -190,12 +190,30 @@ def _affine(name: str, opts: Mapping[str, Any], stat: Stat) -> tuple[pl.Expr | N
     return (stat("median") if opts["with_centering"] else None), scale
 
 
+def _count_at_most(x: pl.Expr, knots: pl.Series) -> pl.Expr:
+    """The number of ``knots`` (sorted) that are ``<= x``, as Int64: ``search_sorted(x, side="right")``.
+
+    Written with ``bin_intervals``, which is elementwise and streams (Polars
+    runs ``search_sorted`` of a literal as a columnar function, which buffers
+    the whole input). Repeated knots are dropped first (breakpoints must
+    ascend strictly) and counted back through a position table.
+    """
+    keep = knots.is_first_distinct() if knots.len() else knots.is_not_null()
+    breaks = knots.filter(keep)
+    b = x.bin_intervals(breaks, labels=False, right_closed=False).cast(pl.Int64)
+    if breaks.len() == knots.len():
+        return b
+    # count of knots <= the b-th distinct break = (position of the next distinct break) or all of them
+    ends = pl.Series([*pl.int_range(knots.len(), eager=True).filter(keep).to_list()[1:], knots.len()], dtype=pl.Int64)
+    return pl.when(b == 0).then(pl.lit(0, pl.Int64)).otherwise(pl.lit(ends).gather(b - 1))
+
+
 def _interp(x: pl.Expr, xs: list[float], ys: list[float]) -> pl.Expr:
     """Piecewise-linear interpolation through knots ``(xs, ys)`` (``xs`` increasing), clamped at the ends."""
     if len(xs) == 1:
         return pl.when(x.is_not_nan()).then(pl.lit(ys[0])).otherwise(x)
     kx, ky = pl.lit(pl.Series(xs, dtype=pl.Float64)), pl.lit(pl.Series(ys, dtype=pl.Float64))
-    i0 = (kx.search_sorted(x, side="right").cast(pl.Int64) - 1).clip(0, len(xs) - 2)
+    i0 = (_count_at_most(x, pl.Series(xs, dtype=pl.Float64)) - 1).clip(0, len(xs) - 2)
     x0, x1 = kx.gather(i0), kx.gather(i0 + 1)
     y0, y1 = ky.gather(i0), ky.gather(i0 + 1)
     t = ((x - x0) / (x1 - x0)).clip(0.0, 1.0)
@@ -372,13 +390,13 @@ def transform(
 
     Notes
     -----
-    Statistics are applied as literals (ungrouped) or through a left join to
-    a lookup of each row's group in a small statistics frame (grouped), so the
-    query streams and keeps the row order. The quantile
-    method maps through the sketch's empirical CDF, a piecewise-linear
-    function through 2049 sketch quantiles, so it is within the sketch's rank
-    error of the exact rank transform; it is available for ungrouped
-    statistics only.
+    Statistics are applied as literals (ungrouped) or through a lookup of
+    each row's group in a small statistics frame (grouped), so the query
+    streams and keeps the row order. The quantile method maps through the
+    sketch's empirical CDF, a piecewise-linear function through 2049 sketch
+    quantiles, so it is within the sketch's rank error of the exact rank
+    transform; grouped, every group's knots sit in one sorted array, searched
+    once per row (see ``_GroupKnots``).
 
     Examples
     --------
@@ -412,6 +430,78 @@ def transform(
     return _grouped(acc, lazy, schema, plan, unseen, inverse, where, eager)
 
 
+class _GroupKnots:
+    """Every group's CDF knots (:func:`polars_norm.sketch.cdf_knots`) in flat arrays, for a per-row lookup.
+
+    Group ``j``'s knots ``xs``, ``fs`` sit at ``start[j] : start[j] + size[j]``.
+    To find a row's segment in one ``search_sorted`` over all groups, values
+    are mapped monotonically into disjoint ranges: ``2 j + (v - lo_j) / span_j``
+    clipped to ``[0, 1]``, where ``[lo_j, lo_j + span_j]`` is the range of the
+    group's knots; the interpolation then uses the original knots. With
+    pooled statistics (``unseen="global"``) they form one extra group, the
+    last.
+    """
+
+    def __init__(self, acc: Accumulator, column: str, keys: pl.DataFrame, pooled: Accumulator | None) -> None:
+        sketches = [acc.sketch(column, row) for row in keys.iter_rows()]
+        if pooled is not None:
+            sketches.append(pooled.sketch(column))
+        self.groups = len(keys)
+        xs: list[float] = []
+        fs: list[float] = []
+        seg_keys: list[float] = []
+        fields: dict[str, list[float | None]] = {k: [] for k in ("n", "start", "size", "x_lo", "x_span")}
+        for j, sk in enumerate(sketches):
+            kx, kf = cdf_knots(sk) if sk is not None and not sk.is_empty() else ([], [])
+            lo, span = (kx[0], (kx[-1] - kx[0]) or 1.0) if kx else (None, None)
+            values = {"n": float(sk.n) if kx and sk is not None else None, "start": float(len(xs))}
+            values.update(size=float(len(kx)), x_lo=lo, x_span=span)
+            for k, v in values.items():
+                fields[k].append(v)
+            if lo is not None and span is not None:
+                seg_keys.extend(2.0 * j + min(max((x - lo) / span, 0.0), 1.0) for x in kx)
+            xs.extend(kx)
+            fs.extend(kf)
+        self.xs, self.fs = pl.Series(xs, dtype=pl.Float64), pl.Series(fs, dtype=pl.Float64)
+        self.fields = {k: pl.Series(v, dtype=pl.Float64) for k, v in fields.items()}
+        self.x_keys = pl.Series(seg_keys, dtype=pl.Float64)
+        group_of = pl.Series([float(j) for j, k in enumerate(self.fields["size"]) for _ in range(int(k))])
+        self.f_keys = 2.0 * group_of + self.fs
+
+    def _field(self, name: str, g: pl.Expr) -> pl.Expr:
+        return pl.lit(self.fields[name]).gather(g)
+
+    def _interp(self, v: pl.Expr, key: pl.Expr, g: pl.Expr, keys: pl.Series, src: pl.Series, dst: pl.Series) -> pl.Expr:
+        start, size = self._field("start", g), self._field("size", g)
+        j = _count_at_most(key, keys).cast(pl.Float64) - 1.0
+        j = pl.min_horizontal(pl.max_horizontal(j, start), start + pl.max_horizontal(size - 2.0, 0.0))
+        j0 = j.cast(pl.Int64)
+        j1 = pl.min_horizontal(j + 1.0, start + size - 1.0).cast(pl.Int64)
+        x0, x1 = pl.lit(src).gather(j0), pl.lit(src).gather(j1)
+        y0, y1 = pl.lit(dst).gather(j0), pl.lit(dst).gather(j1)
+        t = pl.when(x1 > x0).then(((v - x0) / (x1 - x0)).clip(0.0, 1.0)).otherwise(0.0)
+        out = y0 + t * (y1 - y0)
+        return pl.when(size > 0).then(pl.when(v.is_nan()).then(v).otherwise(out))
+
+    def builder(self, g: pl.Expr, opts: Mapping[str, Any], inverse: bool) -> Callable[..., pl.Expr]:
+        """A ``numeric_expr`` builder applying :meth:`quantile`."""
+        return lambda x, _: self.quantile(x, g, opts, inverse)
+
+    def quantile(self, x: pl.Expr, g: pl.Expr, opts: Mapping[str, Any], inverse: bool) -> pl.Expr:
+        """The fitted quantile transform (or its inverse) of ``x`` for rows of group index ``g``."""
+        a, n = opts["offset"], self._field("n", g)
+        if not inverse:
+            key = 2.0 * g.cast(pl.Float64) + ((x - self._field("x_lo", g)) / self._field("x_span", g)).clip(0.0, 1.0)
+            f = self._interp(x, key, g, self.x_keys, self.xs, self.fs)
+            rank = (f * n + 0.5).clip(1.0, n)
+            u = (rank - a) / (n + 1.0 - 2.0 * a)
+            return ndtri(u) if opts["output"] == "normal" else u
+        u = (-x / _SQRT2).erfc() * 0.5 if opts["output"] == "normal" else x
+        f = (u * (n + 1.0 - 2.0 * a) + a - 0.5) / n
+        key = 2.0 * g.cast(pl.Float64) + f.clip(0.0, 1.0)
+        return self._interp(f, key, g, self.f_keys, self.fs, self.xs)
+
+
 def _grouped(
     acc: Accumulator,
     lazy: pl.LazyFrame,
@@ -427,22 +517,23 @@ def _grouped(
         if key not in schema:
             msg = f"polars_norm.{where}: by key {key!r} not found in the frame; available: {schema.names()}"
             raise pl.exceptions.ColumnNotFoundError(msg)
-    stats: pl.DataFrame | None = None
+    # one row per fitted group, in a fixed order: a row's group index points into it
+    stats = acc.state.select(by).unique(maintain_order=True)
     pooled = acc.pooled() if unseen == "global" else None
     specs: list[tuple[int, str, str, dict[str, Any], dict[str, Any] | None]] = []
     for i, (column, (name, opts)) in enumerate(plan.items()):
         if name == "quantile":
-            msg = f"polars_norm.{where}: method 'quantile' is not available for grouped statistics yet"
-            raise NotImplementedError(msg)
+            _require_sketch(acc, name, where)
+            specs.append((i, column, name, opts, None))
+            continue
         part = _stat_frame(acc, column, name, opts, where)
         part = part.rename({s: f"__pn_{i}_{s}" for s in part.columns if s not in by})
-        stats = part if stats is None else stats.join(part, on=by, nulls_equal=True)
+        stats = stats.join(part, on=by, how="left", nulls_equal=True, maintain_order="left")
         row = None
         if pooled is not None:
             glob = _stat_frame(pooled, column, name, opts, where)
             row = glob.row(0, named=True) if glob.height else {}
         specs.append((i, column, name, opts, row))
-    assert stats is not None
     stats = stats.cast({k: schema[k] for k in by})
     if unseen == "raise":
         _raise_unseen(lazy, stats, by, where)
@@ -459,6 +550,11 @@ def _grouped(
         gathered.append(value.alias(name))
     exprs = []
     for i, column, name, opts, _ in specs:
+        if name == "quantile":
+            knots = _GroupKnots(acc, column, stats.select(by), pooled)
+            g = group if pooled is None else group.fill_null(knots.groups)
+            exprs.append(numeric_expr(pl.col(column), name, knots.builder(g, opts, inverse)))
+            continue
 
         def stat(s: str, i: int = i) -> pl.Expr:
             return pl.col(f"__pn_{i}_{s}")
@@ -471,11 +567,7 @@ def _grouped(
     else:  # keys without an elementwise lookup: an ordered left join to (keys, index), which streams
         keys = stats.select(by).with_row_index("__pn_group")
         lazy = lazy.join(keys.lazy(), on=by, how="left", nulls_equal=True, maintain_order="left")
-    out = (
-        lazy.with_columns(gathered)
-        .with_columns(exprs)
-        .drop(helpers)
-    )
+    out = lazy.with_columns(gathered).with_columns(exprs).drop(helpers)
     return out.collect() if eager else out
 
 

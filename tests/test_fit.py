@@ -346,3 +346,46 @@ def test_grouped_lookup_every_key_kind(kind: str) -> None:
     two = pn.fit(seen.with_columns(h=pl.col("g").is_null()), by=["g", "h"], quantiles=False)
     got2 = two.transform(df.with_columns(h=pl.col("g").is_null()), "zscore").drop("h")
     assert_frame_equal(got2, ref, rel_tol=1e-9, abs_tol=1e-12)
+
+
+def test_grouped_quantile_transform() -> None:
+    # groups of at most 700 values: KLL (k=800) keeps them exactly, so the fitted transform is the in-query one
+    sizes = {"a": 700, "b": 300, "c": 1, "d": 50}
+    g = [k for k, n in sizes.items() for _ in range(n)]
+    x = np.concatenate([RNG.lognormal(size=700) * 1e6, RNG.normal(size=300), [3.0], np.repeat([1.0, 2.0], 25)])
+    df = pl.DataFrame({"g": g, "x": x}).sample(fraction=1.0, shuffle=True, seed=3)
+    acc = pn.fit(df, by="g")
+    for output in ("uniform", "normal"):
+        got = acc.transform(df.lazy(), "quantile", output=output).collect(engine="streaming")
+        want = df.with_columns(pl.col("x").norm.quantile(output=output).over("g"))
+        assert_frame_equal(got, want, rel_tol=1e-9, abs_tol=1e-9)
+        back = acc.inverse_transform(got, "quantile", output=output)
+        single = back.filter(pl.col("g") != "c")  # a single value maps back to itself too
+        assert_frame_equal(back.filter(pl.col("g") == "c"), df.filter(pl.col("g") == "c"))
+        assert_frame_equal(single, df.filter(pl.col("g") != "c"), rel_tol=1e-9)
+    # larger groups: within the sketch's rank error of the exact per-group ranks
+    big = pl.DataFrame({"g": RNG.integers(0, 3, 30_000), "x": RNG.standard_t(3, size=30_000)})
+    got = pn.fit(big, by="g").transform(big, "quantile")["x"].to_numpy()
+    want = big.select(pl.col("x").norm.quantile().over("g"))["x"].to_numpy()
+    assert np.max(np.abs(got - want)) < 2 * rank_error()
+    serve = pl.DataFrame({"g": ["a", "zz", "b", None], "x": [1e6, 0.0, float("nan"), None]})
+    out = acc.transform(serve, "quantile", unseen="global")["x"].to_list()
+    pooled = acc.pooled().transform(serve.select("x"), "quantile")["x"].to_list()
+    assert out[0] == acc.transform(serve.head(1), "quantile")["x"].item()
+    assert abs(out[1] - pooled[1]) < 2 * rank_error()  # merging sketches is randomized: pooled twice differs
+    assert math.isnan(out[2]) and out[3] is None
+    assert acc.transform(serve, "quantile")["x"][1] is None
+
+
+@settings(max_examples=30)
+@given(
+    knots=st.lists(st.integers(-5, 5), min_size=1, max_size=12),
+    xs=st.lists(st.one_of(st.integers(-7, 7), st.none()), min_size=1, max_size=12),
+)
+def test_count_at_most_equals_searchsorted(knots: list[int], xs: list[int | None]) -> None:
+    from polars_norm.fitted import _count_at_most
+
+    k = pl.Series(sorted(knots), dtype=pl.Float64)
+    got = pl.DataFrame({"x": xs}, schema={"x": pl.Float64}).select(_count_at_most(pl.col("x"), k)).to_series()
+    want = [None if v is None else int(np.searchsorted(k.to_numpy(), v, side="right")) for v in xs]
+    assert got.to_list() == want
