@@ -267,6 +267,13 @@ def _integer_clock(by: pl.Expr, dtype: pl.DataType, half_life: Duration, method:
     return by.to_physical().cast(pl.Int64), tau.denominator, tau.numerator
 
 
+def _unit_suffix(dtype: pl.DataType) -> str:
+    """The duration unit of ``by``'s physical integer: ``i``, ``d``, or the Datetime's time unit."""
+    if isinstance(dtype, pl.Datetime):
+        return dtype.time_unit
+    return "d" if dtype == pl.Date else "i"
+
+
 def ewm_zscore_by(
     expr: pl.Expr,
     by: str | pl.Expr,
@@ -346,7 +353,15 @@ def ewm_zscore_by(
     def build(x: pl.Expr, _: object) -> pl.Expr:
         def with_clock(b: pl.Expr, dtype: pl.DataType) -> pl.Expr:
             clock, k, h = _integer_clock(b, dtype, half_life, "ewm_zscore_by")
-            t1, t2, every = clock * k, clock * (2 * k), f"{h}i"
+            # The weights run on ``by`` itself with Polars' own half life (a computed
+            # clock would lose ``by``'s sorted flag and make Polars sort it again).
+            t1, every = b, half_life
+            # The squared weights need half the half life: on ``by`` too when it halves
+            # exactly in ``by``'s unit, else on the doubled integer clock 2 k T.
+            if k == 1 and h % 2 == 0:
+                t2, every2 = b, f"{h // 2}{_unit_suffix(dtype)}"
+            else:
+                t2, every2 = clock * (2 * k), f"{h}i"
             pilot = causal_pilot(x)
             centered = x - pilot
             shifted = window_values(centered, nan)
@@ -364,7 +379,7 @@ def ewm_zscore_by(
             if bias:
                 var = m2 / weight
             else:
-                square_weight = one.ewm_sum_by(t2, half_life=every)
+                square_weight = one.ewm_sum_by(t2, half_life=every2)
                 # W - V/W is 0 for a row with no weighted history: its variance is
                 # undefined, and so huge here (or 0/FLOOR = 0) that the row maps to ~0.
                 var = m2 / (weight - square_weight / weight).clip(lower_bound=ZERO_SCALE_FLOOR)
