@@ -235,9 +235,18 @@ def _quantile_expr(
     return _interp(f, fs, xs)
 
 
-def _build(name: str, opts: Mapping[str, Any], stat: Stat, inverse: bool, keep_nan: bool) -> Callable[..., pl.Expr]:
+def _build(
+    name: str,
+    opts: Mapping[str, Any],
+    stat: Stat,
+    inverse: bool,
+    keep_nan: bool,
+    affine: tuple[pl.Expr | None, pl.Expr] | None = None,
+) -> Callable[..., pl.Expr]:
+    """The builder of a location-scale method; ``affine`` gives ``(location, scale)`` already computed."""
+
     def build(x: pl.Expr, _: object) -> pl.Expr:
-        loc, scale = _affine(name, opts, stat)
+        loc, scale = affine if affine is not None else _affine(name, opts, stat)
         if not inverse:
             out = x if loc is None else x - loc
             out = out / scale
@@ -502,6 +511,16 @@ class _GroupKnots:
         return self._interp(f, key, g, self.f_keys, self.fs, self.xs)
 
 
+def _prefixed(prefix: str) -> Stat:
+    """Statistics read from columns named ``prefix + statistic``."""
+    return lambda name: pl.col(prefix + name)
+
+
+def _no_stat(name: str) -> pl.Expr:
+    msg = f"statistic {name!r} is precomputed per group"
+    raise AssertionError(msg)
+
+
 def _grouped(
     acc: Accumulator,
     lazy: pl.LazyFrame,
@@ -537,30 +556,36 @@ def _grouped(
     stats = stats.cast({k: schema[k] for k in by})
     if unseen == "raise":
         _raise_unseen(lazy, stats, by, where)
+    # (location, scale) of every column, computed once per group on the small frame (the zero-scale rules
+    # included); with unseen="global" the pooled statistics are one more row, the last
+    raw = stats.drop(by)
+    if pooled is not None and raw.width:
+        values = {f"__pn_{i}_{f}": v for i, _, _, _, row in specs for f, v in (row or {}).items()}
+        raw = pl.concat([raw, pl.DataFrame([{c: values.get(c) for c in raw.columns}], schema=raw.schema)])
+    coefficients = []
+    for i, _, name, opts, _ in specs:
+        if name != "quantile":
+            loc, scale = _affine(name, opts, _prefixed(f"__pn_{i}_"))
+            coefficients.append(scale.alias(f"__pn_{i}_scale"))
+            if loc is not None:
+                coefficients.append(loc.alias(f"__pn_{i}_loc"))
+    small = raw.select(coefficients)
     group = pl.col("__pn_group")
-    gathered = []
-    for name in stats.columns:
-        if name in by:
-            continue
-        value = pl.lit(stats.get_column(name)).gather(group)
-        if pooled is not None:
-            index_text, field = name.removeprefix("__pn_").split("_", 1)
-            fallback = pl.lit((specs[int(index_text)][4] or {}).get(field), pl.Float64)
-            value = pl.when(group.is_null()).then(fallback).otherwise(value)
-        gathered.append(value.alias(name))
+    g = group if pooled is None else group.fill_null(stats.height)
+    gathered = [pl.lit(small.get_column(c)).gather(g).alias(c) for c in small.columns]
+    # NaN stays NaN where a row's statistics are null (an unseen group, a group without data); when no row
+    # can have null statistics the arithmetic keeps NaN by itself and the per-row guard is skipped
+    keep_nan = unseen == "null" or any(small.get_column(c).null_count() for c in small.columns)
     exprs = []
     for i, column, name, opts, _ in specs:
         if name == "quantile":
             knots = _GroupKnots(acc, column, stats.select(by), pooled)
-            g = group if pooled is None else group.fill_null(knots.groups)
             exprs.append(numeric_expr(pl.col(column), name, knots.builder(g, opts, inverse)))
             continue
-
-        def stat(s: str, i: int = i) -> pl.Expr:
-            return pl.col(f"__pn_{i}_{s}")
-
-        exprs.append(numeric_expr(pl.col(column), name, _build(name, opts, stat, inverse, keep_nan=True)))
-    helpers = ["__pn_group", *(c for c in stats.columns if c not in by)]
+        loc_name = f"__pn_{i}_loc"
+        affine = (pl.col(loc_name) if loc_name in small.columns else None, pl.col(f"__pn_{i}_scale"))
+        exprs.append(numeric_expr(pl.col(column), name, _build(name, opts, _no_stat, inverse, keep_nan, affine)))
+    helpers = ["__pn_group", *small.columns]
     index = group_index(stats.select(by))
     if index is not None:
         lazy = lazy.with_columns(index.alias("__pn_group"))

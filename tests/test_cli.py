@@ -269,10 +269,11 @@ def test_killed_transform_leaves_no_output(sig: signal.Signals, tmp_path: Path) 
 
 
 # -- out of core ------------------------------------------------------------------------------
-#: The smallest address-space cap at which `python -m polars_norm` (polars, pyarrow, numpy,
-#: datasketches) starts and runs a streaming query here was 768 MiB with OPENBLAS_NUM_THREADS=1 and
-#: MALLOC_ARENA_MAX=2 (1 GiB without them: OpenBLAS and glibc reserve address space per thread).
-#: The fit + transform run needs about 1.2 GiB of address space but only ~0.45 GB resident.
+#: Address space is not memory: `python -m polars_norm` (polars, pyarrow, numpy, datasketches) needs about
+#: 1 GiB of it just to start and run a tiny streaming query (OpenBLAS and glibc reserve address space per
+#: thread; with OPENBLAS_NUM_THREADS=1 and MALLOC_ARENA_MAX=2 it sometimes starts from 768 MiB, unreliably),
+#: and Polars maps each Parquet file whole to read its footer, so the input comes as many small files.
+#: Fit + transform then run in 1.25 GiB of address space with ~0.45 GB resident, on 2 GB of decoded data.
 AS_CAP = 1280 << 20
 LEAN_ENV = {"OPENBLAS_NUM_THREADS": "1", "MALLOC_ARENA_MAX": "2"}
 
