@@ -42,6 +42,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from polars_norm.semantics import (
+    ZERO_SCALE_FLOOR,
     NanPolicy,
     _column_label,
     check_ddof,
@@ -145,6 +146,11 @@ def _pow2(exponent: pl.Expr | float) -> pl.Expr:
     return pl.lit(2.0).pow(e)
 
 
+def _even(exponent: pl.Expr) -> pl.Expr:
+    """Round an exponent down to even, so that ``2**(h / 2)`` (the square root's scale) is exact."""
+    return (exponent / 2.0).floor() * 2.0
+
+
 def _scaled_power_sum(x: pl.Expr, vec: _Vec, p: float, nan: NanPolicy) -> tuple[pl.Expr, pl.Expr]:
     """``(k, s)`` with ``s = sum |x * 2**-k| ** p`` (Float64) and ``2**k <= max|x|``.
 
@@ -157,16 +163,31 @@ def _scaled_power_sum(x: pl.Expr, vec: _Vec, p: float, nan: NanPolicy) -> tuple[
     return k, s
 
 
-def _l2_parts(x: pl.Expr, vec: _Vec, nan: NanPolicy) -> tuple[pl.Expr, pl.Expr]:
+def _l2_parts(x: pl.Expr, vec: _Vec) -> tuple[pl.Expr, pl.Expr]:
     """``(h, t)`` with ``t = sum x**2 * 2**-h`` (Float64), overflow- and underflow-safe.
 
     ``h = k + _HEADROOM`` where ``2**k <= max|x|``. Only one scaled copy of the
     vector is made (``x * 2**-h``, dotted with ``x``), which keeps this within
-    a few passes over the data of the naive ``sqrt(x . x)``.
+    a few passes over the data of the naive ``sqrt(x . x)``. NaN elements make
+    ``t`` NaN (see :func:`_l2_nan_free`).
     """
-    h = pow2_exponent(_maxabs(x, vec, nan), vec.inner) + _HEADROOM
-    t = vec.dot(_valid_view(x, vec, nan), x * vec.scalar(_pow2(-h))).cast(pl.Float64)
+    h = _even(pow2_exponent(vec.maxabs(x), vec.inner) + _HEADROOM)
+    t = vec.dot(x, x * vec.scalar(_pow2(-h))).cast(pl.Float64)
     return h, t
+
+
+def _l2_nan_free(x: pl.Expr, vec: _Vec, t: pl.Expr) -> pl.Expr:
+    """The L2 norm without NaN elements, computed only for the rows where ``t`` is NaN.
+
+    The other rows are masked to null first, and Polars skips null rows in
+    ``arr.agg``, so this costs next to nothing when NaN is rare (a NaN-free
+    view of every vector would cost a full pass). Null when no element is valid.
+    """
+    element = pl.element().fill_nan(None)
+    top = element.abs().max()
+    norm = ((element / top).pow(2).sum().sqrt() * top).cast(pl.Float64)
+    masked = pl.when(t.is_nan()).then(x)
+    return masked.arr.agg(norm) if vec.is_array else masked.list.agg(norm)
 
 
 def _l2_floor(vec: _Vec) -> float:
@@ -255,8 +276,10 @@ def vector_norm(expr: pl.Expr, p: float = 2, *, nan: NanPolicy = "ignore") -> pl
                 has_nan = has_nan.arr.any() if vec.is_array else has_nan.list.any()
                 norm = pl.when(has_nan).then(pl.lit(float("nan"))).otherwise(norm)
         elif p == 2.0:
-            h, t = _l2_parts(x, vec, nan)
+            h, t = _l2_parts(x, vec)
             norm = t.sqrt() * _pow2(h / 2.0)
+            if nan == "ignore":
+                norm = pl.when(t.is_nan()).then(_l2_nan_free(x, vec, t)).otherwise(norm)
         else:
             k, s = _scaled_power_sum(x, vec, p, nan)
             norm = s.pow(1.0 / p) * _pow2(k)
@@ -321,8 +344,11 @@ def vector_unit(expr: pl.Expr, p: float = 2, *, nan: NanPolicy = "ignore") -> pl
 
     def build(x: pl.Expr, vec: _Vec) -> pl.Expr:
         if p == 2.0:
-            h, t = _l2_parts(x, vec, nan)
+            h, t = _l2_parts(x, vec)
             multiplier = _pow2(-h / 2.0) / t.sqrt().clip(lower_bound=_l2_floor(vec))
+            if nan == "ignore":
+                rescued = 1.0 / _l2_nan_free(x, vec, t).clip(lower_bound=ZERO_SCALE_FLOOR)
+                multiplier = pl.when(t.is_nan()).then(rescued).otherwise(multiplier)
         elif math.isinf(p):
             k = pow2_exponent(_maxabs(x, vec, nan), vec.inner)
             # max|x| * 2**-k lies in [1, 2) for a non-zero vector; 1 for the zero vector.
@@ -330,7 +356,8 @@ def vector_unit(expr: pl.Expr, p: float = 2, *, nan: NanPolicy = "ignore") -> pl
         else:
             k, s = _scaled_power_sum(x, vec, p, nan)
             multiplier = _pow2(-k) / s.pow(1.0 / p).clip(lower_bound=1.0)
-        return x * vec.scalar(multiplier)
+        # No valid element: NaN elements stay NaN, null ones null.
+        return x * vec.scalar(multiplier.fill_null(float("nan")))
 
     return _vector_expr(expr, "vector_unit", build)
 
@@ -397,7 +424,7 @@ def vector_zscore(expr: pl.Expr, *, ddof: int = 1, nan: NanPolicy = "ignore") ->
         # A constant vector is centered exactly (its mean is its value, not a rounding of it).
         mean = pl.when(lo == hi).then(lo).otherwise(mean)
         spread = pl.max_horizontal(hi - mean, mean - lo)
-        h = pow2_exponent(spread, vec.inner) + _HEADROOM
+        h = _even(pow2_exponent(spread, vec.inner) + _HEADROOM)
         centered = x - vec.scalar(mean)
         t = vec.dot(valid - vec.scalar(mean), centered * vec.scalar(_pow2(-h))).cast(pl.Float64)
         dof = count - ddof
