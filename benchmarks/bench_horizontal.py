@@ -103,9 +103,12 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="1M / 100k rows instead of 10M / 1M")
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--quantile-rows", type=int, default=None, help="override the quantile size (0 skips it)")
     args = parser.parse_args()
     bench_unit(1_000_000 if args.quick else 10_000_000, args.repeat)
-    bench_quantile(100_000 if args.quick else 1_000_000, args.repeat)
+    q_rows = args.quantile_rows if args.quantile_rows is not None else (100_000 if args.quick else 1_000_000)
+    if q_rows:
+        bench_quantile(q_rows, args.repeat)
 
 
 if __name__ == "__main__":
