@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from importlib.metadata import entry_points
 from pathlib import Path
 
@@ -286,8 +287,16 @@ def _capped(cmd: list[str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(cmd, preexec_fn=cap, env=env, capture_output=True, text=True, timeout=300)
 
 
+@pytest.fixture
+def scratch(tmp_path: Path) -> Iterator[Path]:
+    """A temporary directory deleted after the test (pytest keeps tmp_path: GBs here)."""
+    yield tmp_path
+    shutil.rmtree(tmp_path, ignore_errors=True)
+
+
 @pytest.mark.slow
-def test_out_of_core_under_address_space_cap(tmp_path: Path) -> None:
+def test_out_of_core_under_address_space_cap(scratch: Path) -> None:
+    tmp_path = scratch
     chunk = _chunk(1_000_000)
     copies = 56
     disk = _copies(tmp_path / "in", chunk, copies)
