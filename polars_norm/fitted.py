@@ -28,11 +28,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from statistics import NormalDist
 from typing import TYPE_CHECKING, Any, Literal
 
 import polars as pl
 
+from polars_norm.fitted_exprs import Stat, build_method, count_at_most, location_scale, quantile_expr
+from polars_norm.group_lookup import group_index, raise_unseen
 from polars_norm.moments import COLUMN
 from polars_norm.ranks import OFFSETS
 from polars_norm.semantics import (
@@ -43,7 +44,6 @@ from polars_norm.semantics import (
     check_p,
     check_quantile_range,
     numeric_expr,
-    safe_scale,
 )
 from polars_norm.sketch import cdf_knots
 from polars_norm.special import ndtri
@@ -68,10 +68,10 @@ METHODS: dict[str, dict[str, Any]] = {
     "quantile": {"output": "uniform", "offset": None},
 }
 _UNSEEN = ("null", "global", "raise")
+
 _SQRT2 = math.sqrt(2.0)
 
 Frame = pl.DataFrame | pl.LazyFrame
-Stat = Callable[[str], pl.Expr]
 
 
 # --------------------------------------------------------------------------
@@ -161,112 +161,7 @@ def _require_sketch(acc: Accumulator, name: str, where: str) -> None:
         raise ValueError(msg)
 
 
-# --------------------------------------------------------------------------
-# building the expressions
-# --------------------------------------------------------------------------
-def _affine(name: str, opts: Mapping[str, Any], stat: Stat) -> tuple[pl.Expr | None, pl.Expr]:
-    """The ``(location, scale)`` of a location-scale method: ``y = (x - location) / scale``.
 
-    The same zero-scale rules as the in-query functions of
-    :mod:`polars_norm.scaling` and :mod:`polars_norm.norms`.
-    """
-    if name == "zscore":
-        return stat("mean"), safe_scale(stat("std"), stat("mean").abs())
-    if name in ("minmax", "mean_range"):
-        lo, hi = stat("min"), stat("max")
-        scale = safe_scale(hi - lo, pl.max_horizontal(lo.abs(), hi.abs()))
-        return (lo if name == "minmax" else stat("mean")), scale
-    if name == "maxabs":
-        return None, safe_scale(stat("maxabs"))
-    if name == "unit":
-        return None, safe_scale(stat("norm"))
-    # robust
-    lo, hi = stat("q_lo"), stat("q_hi")
-    scale = safe_scale(hi - lo, pl.max_horizontal(lo.abs(), hi.abs()))
-    if opts["unit_variance"]:
-        q_lo, q_hi = opts["quantile_range"]
-        normal = NormalDist()
-        scale = scale / (normal.inv_cdf(q_hi) - normal.inv_cdf(q_lo))
-    return (stat("median") if opts["with_centering"] else None), scale
-
-
-def _count_at_most(x: pl.Expr, knots: pl.Series) -> pl.Expr:
-    """The number of ``knots`` (sorted) that are ``<= x``, as Int64: ``search_sorted(x, side="right")``.
-
-    Written with ``bin_intervals``, which is elementwise and streams (Polars
-    runs ``search_sorted`` of a literal as a columnar function, which buffers
-    the whole input). Repeated knots are dropped first (breakpoints must
-    ascend strictly) and counted back through a position table.
-    """
-    keep = knots.is_first_distinct() if knots.len() else knots.is_not_null()
-    breaks = knots.filter(keep)
-    b = x.bin_intervals(breaks, labels=False, right_closed=False).cast(pl.Int64)
-    if breaks.len() == knots.len():
-        return b
-    # count of knots <= the b-th distinct break = (position of the next distinct break) or all of them
-    ends = pl.Series([*pl.int_range(knots.len(), eager=True).filter(keep).to_list()[1:], knots.len()], dtype=pl.Int64)
-    return pl.when(b == 0).then(pl.lit(0, pl.Int64)).otherwise(pl.lit(ends).gather(b - 1))
-
-
-def _interp(x: pl.Expr, xs: list[float], ys: list[float]) -> pl.Expr:
-    """Piecewise-linear interpolation through knots ``(xs, ys)`` (``xs`` increasing), clamped at the ends."""
-    if len(xs) == 1:
-        return pl.when(x.is_not_nan()).then(pl.lit(ys[0])).otherwise(x)
-    kx, ky = pl.lit(pl.Series(xs, dtype=pl.Float64)), pl.lit(pl.Series(ys, dtype=pl.Float64))
-    i0 = (_count_at_most(x, pl.Series(xs, dtype=pl.Float64)) - 1).clip(0, len(xs) - 2)
-    x0, x1 = kx.gather(i0), kx.gather(i0 + 1)
-    y0, y1 = ky.gather(i0), ky.gather(i0 + 1)
-    t = ((x - x0) / (x1 - x0)).clip(0.0, 1.0)
-    return y0 + t * (y1 - y0)
-
-
-def _quantile_expr(
-    x: pl.Expr, opts: Mapping[str, Any], n: int, knots: tuple[list[float], list[float]], inverse: bool
-) -> pl.Expr:
-    """Through the sketch's mid-rank CDF ``F``: rank ``r = clip(n F + 1/2, 1, n)``, ``u = (r - a) / (n + 1 - 2a)``."""
-    a = opts["offset"]
-    xs, fs = knots
-    if not inverse:
-        rank = (_interp(x, xs, fs) * n + 0.5).clip(1.0, float(n))
-        u = (rank - a) / (n + 1.0 - 2.0 * a)
-        return ndtri(u) if opts["output"] == "normal" else u
-    u = (-x / _SQRT2).erfc() * 0.5 if opts["output"] == "normal" else x
-    f = (u * (n + 1.0 - 2.0 * a) + a - 0.5) / n
-    return _interp(f, fs, xs)
-
-
-def _build(
-    name: str,
-    opts: Mapping[str, Any],
-    stat: Stat,
-    inverse: bool,
-    keep_nan: bool,
-    affine: tuple[pl.Expr | None, pl.Expr] | None = None,
-) -> Callable[..., pl.Expr]:
-    """The builder of a location-scale method; ``affine`` gives ``(location, scale)`` already computed."""
-
-    def build(x: pl.Expr, _: object) -> pl.Expr:
-        loc, scale = affine if affine is not None else _affine(name, opts, stat)
-        if not inverse:
-            out = x if loc is None else x - loc
-            out = out / scale
-            if name == "minmax":
-                low, high = opts["feature_range"]
-                if (low, high) != (0.0, 1.0):
-                    out = out * (high - low) + low
-                if opts["clip"]:
-                    out = out.clip(low, high)
-        else:
-            y = x
-            if name == "minmax":
-                low, high = opts["feature_range"]
-                if (low, high) != (0.0, 1.0):
-                    y = (y - low) / (high - low)
-            out = y * scale
-            out = out if loc is None else out + loc
-        return pl.when(x.is_nan()).then(x).otherwise(out) if keep_nan else out
-
-    return build
 
 
 def _check_columns(acc: Accumulator, plan: Mapping[str, Any], schema: pl.Schema | None, where: str) -> None:
@@ -292,13 +187,13 @@ def _literal_expr(
             return numeric_expr(pl.col(column), name, lambda x, _: pl.when(x.is_nan()).then(x))
         knots = cdf_knots(sk)
         n = int(row["n"] or 0)
-        return numeric_expr(pl.col(column), name, lambda x, _: _quantile_expr(x, opts, n, knots, inverse))
+        return numeric_expr(pl.col(column), name, lambda x, _: quantile_expr(x, opts, n, knots, inverse))
     keep_nan = any(v is None for v in row.values())
 
     def stat(s: str) -> pl.Expr:
         return pl.lit(row[s], pl.Float64)
 
-    return numeric_expr(pl.col(column), name, _build(name, opts, stat, inverse, keep_nan))
+    return numeric_expr(pl.col(column), name, build_method(name, opts, stat, inverse, keep_nan))
 
 
 def column_expr(
@@ -480,9 +375,9 @@ class _GroupKnots:
     def _field(self, name: str, g: pl.Expr) -> pl.Expr:
         return pl.lit(self.fields[name]).gather(g)
 
-    def _interp(self, v: pl.Expr, key: pl.Expr, g: pl.Expr, keys: pl.Series, src: pl.Series, dst: pl.Series) -> pl.Expr:
+    def interp(self, v: pl.Expr, key: pl.Expr, g: pl.Expr, keys: pl.Series, src: pl.Series, dst: pl.Series) -> pl.Expr:
         start, size = self._field("start", g), self._field("size", g)
-        j = _count_at_most(key, keys).cast(pl.Float64) - 1.0
+        j = count_at_most(key, keys).cast(pl.Float64) - 1.0
         j = pl.min_horizontal(pl.max_horizontal(j, start), start + pl.max_horizontal(size - 2.0, 0.0))
         j0 = j.cast(pl.Int64)
         j1 = pl.min_horizontal(j + 1.0, start + size - 1.0).cast(pl.Int64)
@@ -501,14 +396,14 @@ class _GroupKnots:
         a, n = opts["offset"], self._field("n", g)
         if not inverse:
             key = 2.0 * g.cast(pl.Float64) + ((x - self._field("x_lo", g)) / self._field("x_span", g)).clip(0.0, 1.0)
-            f = self._interp(x, key, g, self.x_keys, self.xs, self.fs)
+            f = self.interp(x, key, g, self.x_keys, self.xs, self.fs)
             rank = (f * n + 0.5).clip(1.0, n)
             u = (rank - a) / (n + 1.0 - 2.0 * a)
             return ndtri(u) if opts["output"] == "normal" else u
         u = (-x / _SQRT2).erfc() * 0.5 if opts["output"] == "normal" else x
         f = (u * (n + 1.0 - 2.0 * a) + a - 0.5) / n
         key = 2.0 * g.cast(pl.Float64) + f.clip(0.0, 1.0)
-        return self._interp(f, key, g, self.f_keys, self.fs, self.xs)
+        return self.interp(f, key, g, self.f_keys, self.fs, self.xs)
 
 
 def _prefixed(prefix: str) -> Stat:
@@ -555,7 +450,7 @@ def _grouped(
         specs.append((i, column, name, opts, row))
     stats = stats.cast({k: schema[k] for k in by})
     if unseen == "raise":
-        _raise_unseen(lazy, stats, by, where)
+        raise_unseen(lazy, stats, by, where)
     # (location, scale) of every column, computed once per group on the small frame (the zero-scale rules
     # included); with unseen="global" the pooled statistics are one more row, the last
     raw = stats.drop(by)
@@ -565,7 +460,7 @@ def _grouped(
     coefficients = []
     for i, _, name, opts, _ in specs:
         if name != "quantile":
-            loc, scale = _affine(name, opts, _prefixed(f"__pn_{i}_"))
+            loc, scale = location_scale(name, opts, _prefixed(f"__pn_{i}_"))
             coefficients.append(scale.alias(f"__pn_{i}_scale"))
             if loc is not None:
                 coefficients.append(loc.alias(f"__pn_{i}_loc"))
@@ -584,7 +479,7 @@ def _grouped(
             continue
         loc_name = f"__pn_{i}_loc"
         affine = (pl.col(loc_name) if loc_name in small.columns else None, pl.col(f"__pn_{i}_scale"))
-        exprs.append(numeric_expr(pl.col(column), name, _build(name, opts, _no_stat, inverse, keep_nan, affine)))
+        exprs.append(numeric_expr(pl.col(column), name, build_method(name, opts, _no_stat, inverse, keep_nan, affine)))
     helpers = ["__pn_group", *small.columns]
     index = group_index(stats.select(by))
     if index is not None:
@@ -597,68 +492,3 @@ def _grouped(
 
 
 #: Integer keys spanning at most this many values (or 8x the groups) use a dense lookup table.
-DENSE_SPAN = 1 << 20
-
-
-def group_index(keys: pl.DataFrame) -> pl.Expr | None:
-    """An elementwise expression for each row's position in ``keys`` (null if absent), or ``None``.
-
-    ``keys`` holds the distinct group keys (one row each, possibly a null
-    key). For one integer, boolean or temporal key spanning few values, the
-    position is read from a dense table indexed by ``key - min``; for one
-    string or categorical key (or integers spanning many values), it is the
-    physical code of a cast to an ``Enum`` of the keys. Both are elementwise,
-    so under the streaming engine they stay out of core, unlike
-    ``replace_strict``, whose literal mapping makes Polars buffer the whole
-    input. Other keys (several columns, floats) return ``None``: use a join.
-    """
-    if keys.width != 1:
-        return None
-    series = keys.to_series()
-    col = pl.col(series.name)
-    dtype = series.dtype
-    position = pl.Series(range(len(series)), dtype=pl.UInt32)
-    valid = series.is_not_null()
-    index: pl.Expr
-    if dtype.is_integer() or dtype == pl.Boolean or dtype.is_temporal():
-        codes = series.to_physical().cast(pl.Int64)
-        lo, hi = codes.min(), codes.max()
-        if lo is None or hi is None:
-            index = pl.lit(None, pl.UInt32)
-        elif int(hi) - int(lo) < max(DENSE_SPAN, 8 * len(series)):
-            span = int(hi) - int(lo) + 1
-            table = pl.Series([None] * span, dtype=pl.UInt32).scatter(
-                (codes.filter(valid) - lo).to_list(), position.filter(valid)
-            )
-            offset = col.to_physical().cast(pl.Int64) - lo
-            index = pl.lit(table).gather(pl.when((offset >= 0) & (offset < span)).then(offset))
-        elif dtype.is_integer():
-            index = _enum_index(col, series.filter(valid), position.filter(valid))
-        else:
-            return None
-    elif dtype in (pl.String, pl.Categorical) or isinstance(dtype, pl.Enum):
-        index = _enum_index(col, series.filter(valid), position.filter(valid))
-    else:
-        return None
-    null_at = position.filter(~valid)
-    if null_at.len():
-        index = pl.when(col.is_null()).then(pl.lit(null_at[0], pl.UInt32)).otherwise(index)
-    return index
-
-
-def _enum_index(col: pl.Expr, keys: pl.Series, position: pl.Series) -> pl.Expr:
-    """Position through the physical code of a cast to ``Enum(keys)`` (unknown values become null)."""
-    text = keys.cast(pl.String)
-    code = col.cast(pl.String).cast(pl.Enum(text), strict=False).to_physical()
-    if position.equals(pl.Series(range(len(keys)), dtype=pl.UInt32)):
-        return code
-    return pl.lit(position).gather(code)
-
-
-def _raise_unseen(lazy: pl.LazyFrame, stats: pl.DataFrame, by: list[str], where: str) -> None:
-    keys = lazy.select(by).unique().join(stats.lazy().select(by), on=by, how="anti", nulls_equal=True)
-    missing = keys.head(5).collect(engine="streaming")
-    if missing.height:
-        groups = ", ".join(str(dict(zip(by, r, strict=True))) for r in missing.iter_rows())
-        msg = f"polars_norm.{where}: groups not seen in fitting (unseen='raise'): {groups}"
-        raise ValueError(msg)

@@ -1,0 +1,131 @@
+"""Expressions from fitted statistics: location-scale forms and the sketch CDF.
+
+The builders :mod:`polars_norm.fitted` applies per column: ``(x - location) /
+scale`` with the zero-scale rules of :mod:`polars_norm.semantics`, their
+inverses, and the quantile transform through a piecewise-linear CDF of the
+sketch (written with ``bin_intervals``, which streams).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from statistics import NormalDist
+from typing import Any
+
+import polars as pl
+
+from polars_norm.semantics import safe_scale
+from polars_norm.special import ndtri
+
+__all__ = ["Stat", "build_method", "count_at_most", "interp", "location_scale", "quantile_expr"]
+
+#: Looks a fitted statistic up by name, as a (literal or per-group) expression.
+Stat = Callable[[str], pl.Expr]
+
+_SQRT2 = math.sqrt(2.0)
+
+
+def location_scale(name: str, opts: Mapping[str, Any], stat: Stat) -> tuple[pl.Expr | None, pl.Expr]:
+    """The ``(location, scale)`` of a location-scale method: ``y = (x - location) / scale``.
+
+    The same zero-scale rules as the in-query functions of
+    :mod:`polars_norm.scaling` and :mod:`polars_norm.norms`.
+    """
+    if name == "zscore":
+        return stat("mean"), safe_scale(stat("std"), stat("mean").abs())
+    if name in ("minmax", "mean_range"):
+        lo, hi = stat("min"), stat("max")
+        scale = safe_scale(hi - lo, pl.max_horizontal(lo.abs(), hi.abs()))
+        return (lo if name == "minmax" else stat("mean")), scale
+    if name == "maxabs":
+        return None, safe_scale(stat("maxabs"))
+    if name == "unit":
+        return None, safe_scale(stat("norm"))
+    # robust
+    lo, hi = stat("q_lo"), stat("q_hi")
+    scale = safe_scale(hi - lo, pl.max_horizontal(lo.abs(), hi.abs()))
+    if opts["unit_variance"]:
+        q_lo, q_hi = opts["quantile_range"]
+        normal = NormalDist()
+        scale = scale / (normal.inv_cdf(q_hi) - normal.inv_cdf(q_lo))
+    return (stat("median") if opts["with_centering"] else None), scale
+
+
+def count_at_most(x: pl.Expr, knots: pl.Series) -> pl.Expr:
+    """The number of ``knots`` (sorted) that are ``<= x``, as Int64: ``search_sorted(x, side="right")``.
+
+    Written with ``bin_intervals``, which is elementwise and streams (Polars
+    runs ``search_sorted`` of a literal as a columnar function, which buffers
+    the whole input). Repeated knots are dropped first (breakpoints must
+    ascend strictly) and counted back through a position table.
+    """
+    keep = knots.is_first_distinct() if knots.len() else knots.is_not_null()
+    breaks = knots.filter(keep)
+    b = x.bin_intervals(breaks, labels=False, right_closed=False).cast(pl.Int64)
+    if breaks.len() == knots.len():
+        return b
+    # count of knots <= the b-th distinct break = (position of the next distinct break) or all of them
+    ends = pl.Series([*pl.int_range(knots.len(), eager=True).filter(keep).to_list()[1:], knots.len()], dtype=pl.Int64)
+    return pl.when(b == 0).then(pl.lit(0, pl.Int64)).otherwise(pl.lit(ends).gather(b - 1))
+
+
+def interp(x: pl.Expr, xs: list[float], ys: list[float]) -> pl.Expr:
+    """Piecewise-linear interpolation through knots ``(xs, ys)`` (``xs`` increasing), clamped at the ends."""
+    if len(xs) == 1:
+        return pl.when(x.is_not_nan()).then(pl.lit(ys[0])).otherwise(x)
+    kx, ky = pl.lit(pl.Series(xs, dtype=pl.Float64)), pl.lit(pl.Series(ys, dtype=pl.Float64))
+    i0 = (count_at_most(x, pl.Series(xs, dtype=pl.Float64)) - 1).clip(0, len(xs) - 2)
+    x0, x1 = kx.gather(i0), kx.gather(i0 + 1)
+    y0, y1 = ky.gather(i0), ky.gather(i0 + 1)
+    t = ((x - x0) / (x1 - x0)).clip(0.0, 1.0)
+    return y0 + t * (y1 - y0)
+
+
+def quantile_expr(
+    x: pl.Expr, opts: Mapping[str, Any], n: int, knots: tuple[list[float], list[float]], inverse: bool
+) -> pl.Expr:
+    """Through the sketch's mid-rank CDF ``F``: rank ``r = clip(n F + 1/2, 1, n)``, ``u = (r - a) / (n + 1 - 2a)``."""
+    a = opts["offset"]
+    xs, fs = knots
+    if not inverse:
+        rank = (interp(x, xs, fs) * n + 0.5).clip(1.0, float(n))
+        u = (rank - a) / (n + 1.0 - 2.0 * a)
+        return ndtri(u) if opts["output"] == "normal" else u
+    u = (-x / _SQRT2).erfc() * 0.5 if opts["output"] == "normal" else x
+    f = (u * (n + 1.0 - 2.0 * a) + a - 0.5) / n
+    return interp(f, fs, xs)
+
+
+def build_method(
+    name: str,
+    opts: Mapping[str, Any],
+    stat: Stat,
+    inverse: bool,
+    keep_nan: bool,
+    affine: tuple[pl.Expr | None, pl.Expr] | None = None,
+) -> Callable[..., pl.Expr]:
+    """The builder of a location-scale method; ``affine`` gives ``(location, scale)`` already computed."""
+
+    def build(x: pl.Expr, _: object) -> pl.Expr:
+        loc, scale = affine if affine is not None else location_scale(name, opts, stat)
+        if not inverse:
+            out = x if loc is None else x - loc
+            out = out / scale
+            if name == "minmax":
+                low, high = opts["feature_range"]
+                if (low, high) != (0.0, 1.0):
+                    out = out * (high - low) + low
+                if opts["clip"]:
+                    out = out.clip(low, high)
+        else:
+            y = x
+            if name == "minmax":
+                low, high = opts["feature_range"]
+                if (low, high) != (0.0, 1.0):
+                    y = (y - low) / (high - low)
+            out = y * scale
+            out = out if loc is None else out + loc
+        return pl.when(x.is_nan()).then(x).otherwise(out) if keep_nan else out
+
+    return build

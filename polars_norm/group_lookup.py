@@ -1,0 +1,78 @@
+"""Each row's group: the position of its ``by`` key among the fitted groups.
+
+Elementwise, so it streams: a dense table for integer, boolean and date keys,
+an ``Enum`` cast for strings and categoricals (``replace_strict`` buffered the
+whole input). Used by :mod:`polars_norm.fitted` for grouped statistics.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+__all__ = ["DENSE_SPAN", "group_index", "raise_unseen"]
+
+DENSE_SPAN = 1 << 20
+
+
+def group_index(keys: pl.DataFrame) -> pl.Expr | None:
+    """An elementwise expression for each row's position in ``keys`` (null if absent), or ``None``.
+
+    ``keys`` holds the distinct group keys (one row each, possibly a null
+    key). For one integer, boolean or temporal key spanning few values, the
+    position is read from a dense table indexed by ``key - min``; for one
+    string or categorical key (or integers spanning many values), it is the
+    physical code of a cast to an ``Enum`` of the keys. Both are elementwise,
+    so under the streaming engine they stay out of core, unlike
+    ``replace_strict``, whose literal mapping makes Polars buffer the whole
+    input. Other keys (several columns, floats) return ``None``: use a join.
+    """
+    if keys.width != 1:
+        return None
+    series = keys.to_series()
+    col = pl.col(series.name)
+    dtype = series.dtype
+    position = pl.Series(range(len(series)), dtype=pl.UInt32)
+    valid = series.is_not_null()
+    index: pl.Expr
+    if dtype.is_integer() or dtype == pl.Boolean or dtype.is_temporal():
+        codes = series.to_physical().cast(pl.Int64)
+        lo, hi = codes.min(), codes.max()
+        if lo is None or hi is None:
+            index = pl.lit(None, pl.UInt32)
+        elif int(hi) - int(lo) < max(DENSE_SPAN, 8 * len(series)):
+            span = int(hi) - int(lo) + 1
+            table = pl.Series([None] * span, dtype=pl.UInt32).scatter(
+                (codes.filter(valid) - lo).to_list(), position.filter(valid)
+            )
+            offset = col.to_physical().cast(pl.Int64) - lo
+            index = pl.lit(table).gather(pl.when((offset >= 0) & (offset < span)).then(offset))
+        elif dtype.is_integer():
+            index = _enum_index(col, series.filter(valid), position.filter(valid))
+        else:
+            return None
+    elif dtype in (pl.String, pl.Categorical) or isinstance(dtype, pl.Enum):
+        index = _enum_index(col, series.filter(valid), position.filter(valid))
+    else:
+        return None
+    null_at = position.filter(~valid)
+    if null_at.len():
+        index = pl.when(col.is_null()).then(pl.lit(null_at[0], pl.UInt32)).otherwise(index)
+    return index
+
+
+def _enum_index(col: pl.Expr, keys: pl.Series, position: pl.Series) -> pl.Expr:
+    """Position through the physical code of a cast to ``Enum(keys)`` (unknown values become null)."""
+    text = keys.cast(pl.String)
+    code = col.cast(pl.String).cast(pl.Enum(text), strict=False).to_physical()
+    if position.equals(pl.Series(range(len(keys)), dtype=pl.UInt32)):
+        return code
+    return pl.lit(position).gather(code)
+
+
+def raise_unseen(lazy: pl.LazyFrame, stats: pl.DataFrame, by: list[str], where: str) -> None:
+    keys = lazy.select(by).unique().join(stats.lazy().select(by), on=by, how="anti", nulls_equal=True)
+    missing = keys.head(5).collect(engine="streaming")
+    if missing.height:
+        groups = ", ".join(str(dict(zip(by, r, strict=True))) for r in missing.iter_rows())
+        msg = f"polars_norm.{where}: groups not seen in fitting (unseen='raise'): {groups}"
+        raise ValueError(msg)
