@@ -11,17 +11,9 @@ import math
 
 import polars as pl
 
-from polars_norm.semantics import NanPolicy, check_nan, check_p, inverse_scale, numeric_expr, valid_values
+from polars_norm.semantics import NanPolicy, check_nan, check_p, inverse_scale, max_abs, numeric_expr, valid_values
 
 __all__ = ["l0", "l1", "l2", "linf", "lp", "lp_norm_of", "unit"]
-
-
-def _maxabs(x: pl.Expr, nan: NanPolicy) -> pl.Expr:
-    if nan == "ignore":
-        # max/min skip NaN, and are NaN only when every value is: no data, null
-        # (replace, not fill_nan, which Polars expands into three references)
-        return pl.max_horizontal(x.max().abs(), x.min().abs()).replace(float("nan"), None)
-    return pl.max_horizontal(x.nan_max().abs(), x.nan_min().abs())
 
 
 def lp_norm_of(x: pl.Expr, p: float, nan: NanPolicy) -> pl.Expr:
@@ -34,7 +26,7 @@ def lp_norm_of(x: pl.Expr, p: float, nan: NanPolicy) -> pl.Expr:
     ``1.414e-300``.
     """
     if math.isinf(p):
-        return _maxabs(x, nan)
+        return max_abs(x, nan)
     values = valid_values(x, nan)
     if p == 1.0:
         # Every partial sum is below the total, so this overflows only when
@@ -42,7 +34,7 @@ def lp_norm_of(x: pl.Expr, p: float, nan: NanPolicy) -> pl.Expr:
         return pl.when(values.count() > 0).then(values.abs().sum())
     # k is clipped so that 2**k and 2**-k are both normal doubles; it is null
     # when there are no valid values, and so is the norm.
-    k = _maxabs(x, nan).log(2.0).floor().clip(-1022.0, 1022.0)
+    k = max_abs(x, nan).log(2.0).floor().clip(-1022.0, 1022.0)
     scaled = (values * pl.lit(2.0).pow(-k)).abs()
     total = scaled.pow(2).sum().sqrt() if p == 2.0 else scaled.pow(p).sum().pow(1.0 / p)
     return total * pl.lit(2.0).pow(k)

@@ -22,6 +22,7 @@ from polars_norm.semantics import (
     check_nan,
     check_quantile_range,
     inverse_scale,
+    max_abs,
     numeric_expr,
     safe_location,
     valid_values,
@@ -56,10 +57,9 @@ def inverse_std(x: pl.Expr, centered: pl.Expr, *, ddof: int, nan: NanPolicy) -> 
     Each costly statistic is referenced at most twice, and the zero test adds
     none: an eager ``select`` does not eliminate common subexpressions.
     """
-    lo, hi = _extremes(x, nan)
     # (no fill_nan here: Polars rewrites it into a when/then that evaluates k
-    # three times; k is NaN only where the output is NaN anyway)
-    k = pl.max_horizontal(lo.abs(), hi.abs()).log(2.0).floor().clip(-1022.0, 1022.0).fill_null(0.0)
+    # three times; max_abs is null without data, and k is then 0)
+    k = max_abs(x, nan).log(2.0).floor().clip(-1022.0, 1022.0).fill_null(0.0)
     unit_std = valid_values(centered * pl.lit(2.0).pow(-k), nan, like=x).std(ddof)
     ceiling = 1.0 / ZERO_SCALE_RTOL
     inverse_unit = (1.0 / unit_std).clip(upper_bound=ceiling).replace(ceiling, 0.0).fill_null(0.0)
@@ -237,8 +237,7 @@ def maxabs(expr: pl.Expr, *, nan: NanPolicy = "ignore") -> pl.Expr:
     check_nan(nan, "maxabs")
 
     def build(x: pl.Expr, _: object) -> pl.Expr:
-        lo, hi = _extremes(x, nan)
-        return x * inverse_scale(pl.max_horizontal(lo.abs(), hi.abs()))
+        return x * inverse_scale(max_abs(x, nan))
 
     return numeric_expr(expr, "maxabs", build)
 

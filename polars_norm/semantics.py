@@ -58,7 +58,7 @@ __all__ = [
     "check_quantile_range",
     "float_dtype",
     "inverse_scale",
-    "near_constant",
+    "max_abs",
     "numeric_expr",
     "pow2_exponent",
     "pow2_scale",
@@ -214,16 +214,16 @@ def inverse_scale(scale: pl.Expr, *, is_zero: pl.Expr | None = None, zero_invers
     return inverse
 
 
-def near_constant(lo: pl.Expr, hi: pl.Expr) -> pl.Expr:
-    """True where all values lie within ``ZERO_SCALE_RTOL`` of their magnitude.
+def max_abs(x: pl.Expr, nan: NanPolicy) -> pl.Expr:
+    """``max|x|`` from the column's max and min (no ``abs`` pass); null without data.
 
-    ``hi - lo <= ZERO_SCALE_RTOL * |hi|``: when all values lie within an ulp of
-    each other, ``|max|`` is their magnitude. Used for scales that carry
-    rounding (a standard deviation), so that rounding noise in a computed
-    column is not blown up to unit variance. It never misfires on real spread,
-    since then the range itself is large.
+    With ``nan="ignore"``, Polars' max/min already skip NaN and are NaN only
+    when every value is, which is no data: null (through ``replace``, not
+    ``fill_nan``, which Polars expands into three references).
     """
-    return (hi - lo) <= hi.abs() * ZERO_SCALE_RTOL
+    if nan == "ignore":
+        return pl.max_horizontal(x.max().abs(), x.min().abs()).replace(float("nan"), None)
+    return pl.max_horizontal(x.nan_max().abs(), x.nan_min().abs())
 
 
 def pow2_scale(maxabs: pl.Expr) -> pl.Expr:
