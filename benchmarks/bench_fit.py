@@ -1,38 +1,33 @@
-"""Benchmark: fitted statistics in memory (fit + transform) against pandas and naive Polars.
+"""Benchmark: per-group z-scores and fitted statistics in memory, against pandas, Polars and DuckDB.
 
     python benchmarks/bench_fit.py [--quick] [--repeat N]
 
 Full size: 10M rows x 4 Float64 columns and a key with 1000 groups (``--quick``:
-1M rows). Prints two markdown tables (best of N runs):
+1M rows). Prints one markdown table (best of N runs, in turns; ratio =
+alternative / ours):
 
-1. grouped z-score, ``fit(df, by="g")`` + ``transform(df)``, against pandas'
-   vectorized ``(x - g.transform("mean")) / g.transform("std")`` and a naive
-   Polars ``.over("g")`` z-score;
+1. grouped z-score, ``fit(df, by="g")`` + ``transform(df)`` and
+   ``norm.zscore().over("g")``, against pandas' vectorized
+   ``(x - g.transform("mean")) / g.transform("std")`` (on its own frame), a
+   hand-written Polars ``.over("g")`` z-score, and DuckDB's
+   ``AVG/STDDEV_SAMP OVER (PARTITION BY g)`` (result fetched as a Polars frame);
 2. ``fit`` without and with the quantile sketch (global and 1000 groups),
-   against a scan that sums every column.
+   against a scan that sums every column (below 1x: fit costs more than a scan).
 """
 
 from __future__ import annotations
 
 import argparse
-import time
 from collections.abc import Callable
 
+import duck
 import numpy as np
 import polars as pl
+from timing import Row, compare, compare_many, markdown_table
 
 import polars_norm as pn
 
 COLUMNS = ["a", "b", "c", "d"]
-
-
-def best_of(fn: Callable[[], object], repeat: int) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
 
 
 def make_data(rows: int) -> pl.DataFrame:
@@ -43,25 +38,16 @@ def make_data(rows: int) -> pl.DataFrame:
     return pl.DataFrame(data)
 
 
-def table(title: str, rows: list[tuple[str, float]], base: str) -> str:
-    ref = dict(rows)[base]
-    out = [f"### {title}", "", "| method | time (s) | ratio to " + base + " |", "|---|---:|---:|"]
-    out += [f"| {name} | {t:.3f} | {t / ref:.2f}x |" for name, t in rows]
-    return "\n".join(out)
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="1M rows instead of 10M")
-    parser.add_argument("--repeat", type=int, default=3, help="runs per measurement (best is kept)")
-    args = parser.parse_args()
-    rows = 1_000_000 if args.quick else 10_000_000
-    df = make_data(rows)
+def rows(n: int = 10_000_000, repeat: int = 3, *, budget: float = 20.0) -> list[Row]:
+    """Grouped z-score (fit + transform, and ``.over``) and fit cost on ``n`` rows, 1000 groups."""
+    df = make_data(n)
     pdf = df.to_pandas()
-    r = args.repeat
 
     def ours(quantiles: bool) -> Callable[[], object]:
         return lambda: pn.fit(df, by="g", quantiles=quantiles).transform(df, "zscore")
+
+    def ours_over() -> object:
+        return df.with_columns(pl.col(COLUMNS).norm.zscore().over("g"))
 
     def pandas_vectorized() -> object:
         g = pdf.groupby("g")[COLUMNS]
@@ -70,31 +56,63 @@ def main() -> None:
     def polars_over() -> object:
         return df.with_columns(((pl.col(c) - pl.col(c).mean().over("g")) / pl.col(c).std().over("g")) for c in COLUMNS)
 
-    # sanity: the fitted transform equals pandas
+    con = duck.connect(df)
+    part = "OVER (PARTITION BY g)"
+    duck_sql = duck.select(COLUMNS, f"({{c}} - AVG({{c}}) {part}) / STDDEV_SAMP({{c}}) {part}", "t")
+
+    # sanity: the fitted transform equals pandas, and DuckDB (sorted) equals ours
     got = pn.fit(df, by="g", quantiles=False).transform(df, "zscore").select(COLUMNS).to_numpy()
     np.testing.assert_allclose(got, pandas_vectorized().to_numpy(), rtol=1e-9, atol=1e-9)
+    if con is not None:
+        mine = np.sort(got[:, 0])
+        theirs = np.sort(con.sql(duck_sql).pl()[COLUMNS[0]].to_numpy())
+        np.testing.assert_allclose(theirs, mine, rtol=1e-9, atol=1e-9)
+    del got
 
-    grouped = [
-        ("polars_norm fit(by=g, quantiles=False) + transform", best_of(ours(False), r)),
-        ("polars_norm fit(by=g) with sketch + transform", best_of(ours(True), r)),
-        ("pandas groupby().transform vectorized", best_of(pandas_vectorized, r)),
-        ("naive Polars .over(g) z-score", best_of(polars_over, r)),
+    alternatives: list[tuple[str, Callable[[], object]]] = [
+        ("pandas groupby().transform, vectorized", pandas_vectorized),
+        ("hand-written Polars `.over(g)`", polars_over),
     ]
+    if con is not None:
+        alternatives.append(("DuckDB AVG/STDDEV_SAMP OVER (PARTITION BY g)", duck.query(con, duck_sql)))
+    out = compare_many(
+        "grouped z-score: fit(by=g, quantiles=False) + transform", ours(False), alternatives, repeat, budget=budget
+    )
+    out += compare_many("grouped z-score: norm.zscore().over(g)", ours_over, alternatives, repeat, budget=budget)
+    out.append(
+        compare(
+            "grouped z-score: fit(by=g) with sketch + transform",
+            ours(True),
+            "pandas groupby().transform, vectorized",
+            pandas_vectorized,
+            repeat,
+            budget=budget,
+        )
+    )
 
     def scan() -> object:
         return df.lazy().select(pl.col(COLUMNS).sum()).collect(engine="streaming")
 
-    fits = [
-        ("scan: sum of all columns", best_of(scan, r)),
-        ("fit, global, no sketch", best_of(lambda: pn.fit(df, COLUMNS, quantiles=False), r)),
-        ("fit, 1000 groups, no sketch", best_of(lambda: pn.fit(df, COLUMNS, by="g", quantiles=False), r)),
-        ("fit, global, with sketch", best_of(lambda: pn.fit(df, COLUMNS), r)),
-        ("fit, 1000 groups, with sketch", best_of(lambda: pn.fit(df, COLUMNS, by="g"), r)),
-    ]
-    print(f"{rows:,} rows x {len(COLUMNS)} Float64 columns, 1000 groups, best of {r}\n")
-    print(table("Grouped z-score: fit + transform", grouped, "pandas groupby().transform vectorized"))
-    print()
-    print(table("Fit cost", fits, "scan: sum of all columns"))
+    scan_name = "Polars scan: sum of every column"
+    fits = {
+        "fit, global, no sketch": lambda: pn.fit(df, COLUMNS, quantiles=False),
+        "fit, 1000 groups, no sketch": lambda: pn.fit(df, COLUMNS, by="g", quantiles=False),
+        "fit, global, with sketch": lambda: pn.fit(df, COLUMNS),
+        "fit, 1000 groups, with sketch": lambda: pn.fit(df, COLUMNS, by="g"),
+    }
+    out += [compare(name, fn, scan_name, scan, repeat, budget=budget) for name, fn in fits.items()]
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="1M rows instead of 10M")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per measurement (best is kept)")
+    args = parser.parse_args()
+    n = 1_000_000 if args.quick else 10_000_000
+    table = rows(n, args.repeat)
+    print(f"\n{n:,} rows x {len(COLUMNS)} Float64 columns, 1000 groups, best of {args.repeat}\n")
+    print(markdown_table(table))
 
 
 if __name__ == "__main__":

@@ -3,29 +3,21 @@
     python benchmarks/bench_horizontal.py [--quick]
 
 Full sizes: unit_horizontal over 4 Float64 columns x 10M rows; quantile_normalize
-over 8 columns x 1M rows. Best of N, side by side in one run; compare ratios.
+over 8 columns x 1M rows. Best of N, in turns, side by side in one run;
+ratio = alternative / ours; compare ratios.
 """
 
 from __future__ import annotations
 
 import argparse
-import time
 from collections.abc import Callable
 
 import numpy as np
 import polars as pl
 from sklearn.preprocessing import normalize
+from timing import Row, compare_many, markdown_table
 
 import polars_norm
-
-
-def best(fn: Callable[[], object], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 def numpy_quantile_normalize(X: np.ndarray) -> np.ndarray:
@@ -46,15 +38,8 @@ def numpy_quantile_normalize(X: np.ndarray) -> np.ndarray:
     return out
 
 
-def table(title: str, times: dict[str, float], base: str) -> None:
-    print(f"\n{title}\n")
-    print("| method | time (s) | ratio to baseline |")
-    print("|---|---|---|")
-    for name, t in times.items():
-        print(f"| {name} | {t:.3f} | {t / times[base]:.2f}x |")
-
-
-def bench_unit(n: int, repeat: int) -> None:
+def unit_rows(n: int = 10_000_000, repeat: int = 5, *, budget: float = 20.0) -> list[Row]:
+    """unit_horizontal (row-wise L2) over 4 Float64 columns of ``n`` rows against the alternatives."""
     cols = ["a", "b", "c", "d"]
     X = np.random.default_rng(0).standard_normal((n, 4))
     df = pl.DataFrame({c: X[:, j] for j, c in enumerate(cols)})
@@ -66,37 +51,59 @@ def bench_unit(n: int, repeat: int) -> None:
     safe = [pl.col(c) / pl.when(safe_norm > 0).then(safe_norm).otherwise(1.0) for c in cols]
     ours = polars_norm.unit_horizontal(cols)
     assert np.allclose(df.lazy().select(ours).collect().to_numpy(), normalize(X))
-    times = {
-        "hand-written naive `x / sqrt(sum x**2)`, lazy": best(lambda: df.lazy().select(naive).collect(), repeat),
-        "hand-written naive, two steps (norm column first), eager": best(
-            lambda: df.with_columns(_n=naive_norm).select([pl.col(c) / pl.col("_n") for c in cols]), repeat
+    alternatives: list[tuple[str, Callable[[], object]]] = [
+        ("hand-written Polars, naive `x / sqrt(sum x**2)`, lazy", lambda: df.lazy().select(naive).collect()),
+        (
+            "hand-written Polars, naive, two steps (norm column first), eager",
+            lambda: df.with_columns(_n=naive_norm).select([pl.col(c) / pl.col("_n") for c in cols]),
         ),
-        "hand-written max-abs-scaled (overflow-safe), lazy": best(lambda: df.lazy().select(safe).collect(), repeat),
-        "polars_norm unit_horizontal, lazy": best(lambda: df.lazy().select(ours).collect(), repeat),
-        "polars_norm unit_horizontal, streaming": best(
-            lambda: df.lazy().select(ours).collect(engine="streaming"), repeat
-        ),
-        "polars_norm unit_horizontal, eager `select`": best(lambda: df.select(ours), repeat),
-        "sklearn `normalize` (numpy in, numpy out)": best(lambda: normalize(X), repeat),
-    }
-    table(f"unit_horizontal (L2), 4 Float64 columns x {n:,} rows, best of {repeat}", times,
-          "hand-written naive `x / sqrt(sum x**2)`, lazy")
+        ("hand-written Polars, max-abs-scaled (overflow-safe), lazy", lambda: df.lazy().select(safe).collect()),
+        ("scikit-learn `normalize` (numpy in, numpy out)", lambda: normalize(X)),
+    ]
+    out = compare_many(
+        "unit_horizontal, lazy", lambda: df.lazy().select(ours).collect(), alternatives, repeat, budget=budget
+    )
+    out += compare_many(
+        "unit_horizontal, streaming",
+        lambda: df.lazy().select(ours).collect(engine="streaming"),
+        alternatives[:1],
+        repeat,
+        budget=budget,
+    )
+    out += compare_many(
+        "unit_horizontal, eager `select`", lambda: df.select(ours), alternatives[-1:], repeat, budget=budget
+    )
+    return out
 
 
-def bench_quantile(n: int, repeat: int) -> None:
+def quantile_rows(n: int = 1_000_000, repeat: int = 5, *, budget: float = 20.0) -> list[Row]:
+    """quantile_normalize over 8 Float64 columns of ``n`` rows (one with many ties) against numpy."""
     k = 8
     X = np.random.default_rng(1).standard_normal((n, k))
     X[:, 0] = np.round(X[:, 0], 2)  # one column with many ties
     df = pl.DataFrame({f"c{j}": X[:, j] for j in range(k)})
     ours = polars_norm.quantile_normalize(df.columns)
-    assert np.allclose(df.lazy().select(ours).collect().to_numpy(), numpy_quantile_normalize(X))
-    times = {
-        "numpy reference (argsort, tie runs via cumsum)": best(lambda: numpy_quantile_normalize(df.to_numpy()), repeat),
-        "polars_norm quantile_normalize, lazy": best(lambda: df.lazy().select(ours).collect(), repeat),
-        "polars_norm quantile_normalize, eager `select`": best(lambda: df.select(ours), max(1, repeat // 3)),
-    }
-    table(f"quantile_normalize, {k} Float64 columns x {n:,} rows, best of {repeat}", times,
-          "numpy reference (argsort, tie runs via cumsum)")
+    assert np.allclose(df.select(ours).to_numpy(), numpy_quantile_normalize(X))
+    reference = [("numpy (argsort, tie runs via cumsum)", lambda: numpy_quantile_normalize(df.to_numpy()))]
+    # Polars 2.1's default engine sends this query to the streaming engine, which takes
+    # seconds to plan it whatever the size: measure the in-memory engine.
+    out = compare_many(
+        "quantile_normalize, lazy (in-memory engine)",
+        lambda: df.lazy().select(ours).collect(engine="in-memory"),
+        reference,
+        repeat,
+        budget=budget,
+    )
+    out += compare_many(
+        "quantile_normalize, eager `select`", lambda: df.select(ours), reference, max(1, repeat // 3), budget=budget
+    )
+    return out
+
+
+def rows(n: int = 10_000_000, repeat: int = 5, *, quantile_n: int | None = None, budget: float = 20.0) -> list[Row]:
+    """Both: unit_horizontal on ``n`` rows, quantile_normalize on ``quantile_n`` (default n / 10; 0 skips it)."""
+    q = n // 10 if quantile_n is None else quantile_n
+    return unit_rows(n, repeat, budget=budget) + (quantile_rows(q, repeat, budget=budget) if q else [])
 
 
 def main() -> None:
@@ -105,10 +112,14 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--quantile-rows", type=int, default=None, help="override the quantile size (0 skips it)")
     args = parser.parse_args()
-    bench_unit(1_000_000 if args.quick else 10_000_000, args.repeat)
-    q_rows = args.quantile_rows if args.quantile_rows is not None else (100_000 if args.quick else 1_000_000)
-    if q_rows:
-        bench_quantile(q_rows, args.repeat)
+    n = 1_000_000 if args.quick else 10_000_000
+    table = rows(n, args.repeat, quantile_n=args.quantile_rows)
+    q = n // 10 if args.quantile_rows is None else args.quantile_rows
+    print(
+        f"\nunit_horizontal: 4 Float64 columns x {n:,} rows; quantile_normalize: 8 columns x {q:,} rows; "
+        f"best of {args.repeat}\n"
+    )
+    print(markdown_table(table))
 
 
 if __name__ == "__main__":

@@ -21,6 +21,11 @@ RSS (``ru_maxrss`` of that subprocess, from ``os.wait4``):
   footer, so an address-space cap below the file size fails before any data is read.)
 
 Every generated file is deleted at the end.
+
+:func:`rows` (used by ``benchmarks/run.py``) runs the stages in this process
+(time only, no RSS) on a smaller file, and adds DuckDB reading the same file
+and writing the same z-scores to zstd Parquet in two passes of its own (an
+aggregate subquery joined onto the rows).
 """
 
 from __future__ import annotations
@@ -34,7 +39,11 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+
+import duck
+from timing import Row, compare
 
 COLUMNS = ["a", "b", "c", "d"]
 LEAN_ENV = {"OPENBLAS_NUM_THREADS": "1", "MALLOC_ARENA_MAX": "2"}
@@ -95,6 +104,82 @@ def stage(name: str, paths: list[str], work: Path) -> float:
     elapsed = time.perf_counter() - t0
     out.unlink(missing_ok=True)
     return elapsed
+
+
+# --------------------------------------------------------------------------
+# in one process (benchmarks/run.py)
+# --------------------------------------------------------------------------
+def _duck_zscore_copy(data: Path, out: Path, grouped: bool) -> str:
+    src = f"read_parquet('{data}')"
+    stats = ", ".join(f"AVG({c}) AS m_{c}, STDDEV_SAMP({c}) AS s_{c}" for c in COLUMNS)
+    items = ", ".join(f"({c} - s.m_{c}) / s.s_{c} AS {c}" for c in COLUMNS)
+    if grouped:
+        body = f"SELECT g, {items} FROM {src} AS t JOIN (SELECT g, {stats} FROM {src} GROUP BY g) AS s USING (g)"
+    else:
+        body = f"SELECT g, {items} FROM {src} AS t, (SELECT {stats} FROM {src}) AS s"
+    return f"COPY ({body}) TO '{out}' (FORMAT parquet, COMPRESSION zstd)"
+
+
+def rows(n: int = 20_000_000, repeat: int = 2, *, budget: float = 60.0, directory: str | None = None) -> list[Row]:
+    """Fit and transform a generated Parquet file of ``n`` rows in this process, against a scan, a copy and DuckDB."""
+    work = Path(tempfile.mkdtemp(prefix="bench-ooc-", dir=directory))
+    try:
+        data = work / "data.parquet"
+        generate(data, n)
+        paths = [str(data)]
+
+        def run(name: str) -> Callable[[], object]:
+            return lambda: stage(name, paths, work)
+
+        def both(kind: str) -> Callable[[], object]:
+            return lambda: (stage(f"fit_{kind}", paths, work), stage(f"transform_{kind}", paths, work))
+
+        scan, copy = "Polars scan: sum of every column (streaming)", "Polars copy: scan_parquet().sink_parquet()"
+        for name in ("fit_global", "fit_grouped"):  # the statistics files the transforms read
+            stage(name, paths, work)
+        out = [
+            compare("fit, global, no sketch", run("fit_global"), scan, run("scan"), repeat, budget=budget),
+            compare("fit, 1000 groups, no sketch", run("fit_grouped"), scan, run("scan"), repeat, budget=budget),
+            compare("fit, global, KLL sketches", run("fit_global_sketch"), scan, run("scan"), repeat, budget=budget),
+            compare(
+                "transform (z-score) to Parquet, global",
+                run("transform_global"),
+                copy,
+                run("copy"),
+                repeat,
+                budget=budget,
+            ),
+            compare(
+                "transform (z-score) to Parquet, 1000 groups",
+                run("transform_grouped"),
+                copy,
+                run("copy"),
+                repeat,
+                budget=budget,
+            ),
+        ]
+        if duck.available():
+            import duckdb
+
+            con = duckdb.connect()
+            target = work / "duck.parquet"
+            for kind, grouped in (("global", False), ("grouped", True)):
+                sql = _duck_zscore_copy(data, target, grouped)
+                label = "1000 groups" if grouped else "global"
+                out.append(
+                    compare(
+                        f"fit + transform (z-score) to Parquet, {label}",
+                        both(kind),
+                        "DuckDB: statistics subquery joined onto the rows, COPY TO Parquet",
+                        lambda sql=sql: con.execute(sql),
+                        repeat,
+                        budget=budget,
+                    )  # type: ignore[misc]
+                )
+                target.unlink(missing_ok=True)
+        return out
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 # --------------------------------------------------------------------------

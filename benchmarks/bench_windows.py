@@ -1,20 +1,23 @@
-"""Benchmark the window normalizations against hand-written Polars and pandas, side by side.
+"""Benchmark the window normalizations against hand-written Polars, pandas and DuckDB, side by side.
 
 Run ``python benchmarks/bench_windows.py`` (10M rows x 4 Float64, window 100)
 or ``--quick`` (1M rows). Prints a markdown table: best-of-N wall time and
-the ratio to the baseline named on the same line. The machine is shared and
-noisy: compare ratios, not absolute times.
+the ratio alternative / ours on the same line (ours and the alternative run in
+turns). The machine is shared and noisy: compare ratios, not absolute times.
+pandas gets its own frame (no conversion counted); DuckDB a native table with
+a row index ``i`` to order the window by (result fetched as a Polars frame).
 """
 
 from __future__ import annotations
 
 import argparse
-import gc
-import time
 from collections.abc import Callable
 
+import duck
 import numpy as np
 import polars as pl
+from timing import Row, markdown_table
+from timing import compare as _compare
 
 import polars_norm as pn
 
@@ -22,23 +25,11 @@ WINDOW = 100
 COLUMNS = ["a", "b", "c", "d"]
 
 
-def best_of(fn: Callable[[], object], repeat: int) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        gc.collect()
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
+def rows(n: int = 10_000_000, repeat: int = 3, *, slow_baselines: bool = True, budget: float = 20.0) -> list[Row]:
+    """Window normalizations of 4 Float64 columns of ``n`` rows (window 100) against the alternatives.
 
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="1M rows instead of 10M")
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--skip-pandas-robust", action="store_true", help="skip the slowest baseline")
-    args = parser.parse_args()
-    n = 1_000_000 if args.quick else 10_000_000
+    ``slow_baselines=False`` skips pandas' rolling median/quantile (the slowest).
+    """
     rng = np.random.default_rng(0)
     data = {c: 100.0 * i + rng.normal(size=n).cumsum() * 0.01 + rng.normal(size=n) for i, c in enumerate(COLUMNS)}
     df = pl.DataFrame(data).with_columns(t=pl.int_range(pl.len(), dtype=pl.Int64) * 3)
@@ -48,6 +39,9 @@ def main() -> None:
 
     def lazy(exprs: list[pl.Expr]) -> Callable[[], object]:
         return lambda: lf.select(exprs).collect()
+
+    def in_memory(exprs: list[pl.Expr]) -> Callable[[], object]:
+        return lambda: lf.select(exprs).collect(engine="in-memory")
 
     def streaming(exprs: list[pl.Expr]) -> Callable[[], object]:
         return lambda: lf.select(exprs).collect(engine="streaming")
@@ -74,34 +68,42 @@ def main() -> None:
         r = pdf.rolling(WINDOW)
         return (pdf - r.median()) / (r.quantile(0.75, interpolation="linear") - r.quantile(0.25))
 
-    rows: list[tuple[str, float, str, float, str]] = []
+    con = duck.connect(df.with_row_index("i"))
+    w = f"WINDOW w AS (ORDER BY i ROWS BETWEEN {WINDOW - 1} PRECEDING AND CURRENT ROW)"
+    duck_z = duck.select(COLUMNS, "({c} - AVG({c}) OVER w) / STDDEV_SAMP({c}) OVER w", f"t {w}")
+    duck_mm = duck.select(COLUMNS, "({c} - MIN({c}) OVER w) / (MAX({c}) OVER w - MIN({c}) OVER w)", f"t {w}")
+    if con is not None:  # sanity: DuckDB's full windows equal ours (row order restored by i)
+        got = con.sql(duck_z.replace(" FROM t ", ", i FROM t ") + " ORDER BY i LIMIT 2000").pl().drop("i")
+        want = df.head(2000).select(ours_z)
+        np.testing.assert_allclose(got[WINDOW - 1 :].to_numpy(), want[WINDOW - 1 :].to_numpy(), rtol=1e-6)
+    out: list[Row] = []
 
-    def compare(name: str, ours: Callable[[], object], base_name: str, base: Callable[[], object], target: str) -> None:
-        # interleaved (ours, baseline, ours, ...) so that load drifts hit both alike
-        repeat = args.repeat if "pandas" not in base_name else max(1, args.repeat - 1)
-        t_ours = t_base = float("inf")
-        for _ in range(repeat):
-            t_ours = min(t_ours, best_of(ours, 1))
-            t_base = min(t_base, best_of(base, 1))
-        rows.append((name, t_ours, base_name, t_base, target))
-        print(f"  {name}: {t_ours:.3f}s vs {base_name}: {t_base:.3f}s", flush=True)
+    def compare(
+        name: str, ours: Callable[[], object], base_name: str, base: Callable[[], object], target: float | None = None
+    ) -> None:
+        note = f"target >= {target:.2f}x" if target else ""
+        out.append(_compare(name, ours, base_name, base, repeat, budget=budget, note=note))
 
-    compare("rolling_zscore (lazy)", lazy(ours_z), "hand-written Polars (lazy)", lazy(hand_z), "<= 1.10x")
-    compare("rolling_zscore (eager)", eager(ours_z), "hand-written Polars (eager)", eager(hand_z), "<= 1.10x")
-    compare("rolling_zscore (streaming)", streaming(ours_z), "hand-written Polars (streaming)", streaming(hand_z), "")
-    compare("rolling_zscore (lazy)", lazy(ours_z), "pandas rolling mean/std", pandas_z, ">= 3x faster")
-    compare("rolling_minmax (lazy)", lazy(ours_mm), "hand-written Polars (lazy)", lazy(hand_mm), "")
-    compare("rolling_robust (lazy)", lazy(ours_robust), "hand-written Polars (lazy)", lazy(hand_robust), "")
-    if not args.skip_pandas_robust:
-        compare(
-            "rolling_robust (lazy)", lazy(ours_robust), "pandas rolling median/quantile", pandas_robust, ">= 2x faster"
-        )
+    compare("rolling_zscore (lazy)", lazy(ours_z), "hand-written Polars (lazy)", lazy(hand_z), 1 / 1.1)
+    compare("rolling_zscore (eager)", eager(ours_z), "hand-written Polars (eager)", eager(hand_z), 1 / 1.1)
+    compare("rolling_zscore (streaming)", streaming(ours_z), "hand-written Polars (streaming)", streaming(hand_z))
+    compare("rolling_zscore (lazy)", lazy(ours_z), "pandas rolling mean/std", pandas_z, 3.0)
+    if con is not None:
+        duck_name = "DuckDB AVG/STDDEV_SAMP OVER (ROWS BETWEEN 99 PRECEDING)"
+        compare("rolling_zscore (lazy)", lazy(ours_z), duck_name, duck.query(con, duck_z))
+    compare("rolling_minmax (lazy)", lazy(ours_mm), "hand-written Polars (lazy)", lazy(hand_mm))
+    if con is not None:
+        duck_name = "DuckDB MIN/MAX OVER (ROWS BETWEEN 99 PRECEDING)"
+        compare("rolling_minmax (lazy)", lazy(ours_mm), duck_name, duck.query(con, duck_mm))
+    compare("rolling_robust (lazy)", lazy(ours_robust), "hand-written Polars (lazy)", lazy(hand_robust))
+    if slow_baselines:
+        compare("rolling_robust (lazy)", lazy(ours_robust), "pandas rolling median/quantile", pandas_robust, 2.0)
     compare(
         "expanding_zscore (lazy)",
         lazy([pn.expanding_zscore(x) for x in cols]),
         "one cum_sum pass",
         lazy([x.cum_sum() for x in cols]),
-        "<= 1.5x",
+        1 / 1.5,
     )
     compare(
         "expanding_zscore (lazy)",
@@ -114,49 +116,67 @@ def main() -> None:
                 for x in cols
             ]
         ),
-        "",
+    )
+    compare(
+        "expanding_zscore (lazy, in-memory engine)",
+        in_memory([pn.expanding_zscore(x) for x in cols]),
+        "one cum_sum pass (in-memory engine)",
+        in_memory([x.cum_sum() for x in cols]),
+        1 / 1.5,
     )
     compare(
         "expanding_minmax (lazy)",
         lazy([pn.expanding_minmax(x) for x in cols]),
         "one cum_min pass",
         lazy([x.cum_min() for x in cols]),
-        "<= 1.5x",
+        1 / 1.5,
     )
     compare(
         "ewm_zscore span=100 (lazy)",
         lazy([pn.ewm_zscore(x, span=100) for x in cols]),
         "one ewm_mean pass",
         lazy([x.ewm_mean(span=100) for x in cols]),
-        "<= 1.5x",
+        1 / 1.5,
     )
     compare(
         "ewm_zscore span=100 (lazy)",
         lazy([pn.ewm_zscore(x, span=100) for x in cols]),
         "hand-written ewm_mean/ewm_std",
         lazy([(x - x.ewm_mean(span=100)) / x.ewm_std(span=100) for x in cols]),
-        "",
     )
     compare(
-        "ewm_zscore_by 50i (lazy)",
+        "ewm_zscore_by, half life 50 rows (lazy)",
         lazy([pn.ewm_zscore_by(x, "t", half_life="150i") for x in cols]),
         "one ewm_mean_by pass",
         lazy([x.ewm_mean_by("t", half_life="150i") for x in cols]),
-        "<= 1.5x",
+        1 / 1.5,
     )
     compare(
-        "rolling_zscore_by 300i (lazy)",
+        "ewm_zscore_by, half life 50 rows (lazy, in-memory engine)",
+        in_memory([pn.ewm_zscore_by(x, "t", half_life="150i") for x in cols]),
+        "one ewm_mean_by pass (in-memory engine)",
+        in_memory([x.ewm_mean_by("t", half_life="150i") for x in cols]),
+        1 / 1.5,
+    )
+    compare(
+        "rolling_zscore_by, 100 rows (lazy)",
         lazy([pn.rolling_zscore_by(x, "t", "300i") for x in cols]),
         "hand-written Polars (lazy)",
         lazy([(x - x.rolling_mean_by("t", "300i")) / x.rolling_std_by("t", "300i") for x in cols]),
-        "",
     )
+    return out
 
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="1M rows instead of 10M")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--skip-pandas-robust", action="store_true", help="skip the slowest baseline")
+    args = parser.parse_args()
+    n = 1_000_000 if args.quick else 10_000_000
+    table = rows(n, args.repeat, slow_baselines=not args.skip_pandas_robust)
     print(f"\n{n:,} rows x {len(COLUMNS)} Float64, window {WINDOW}, best of {args.repeat}\n")
-    print("| method | time (s) | baseline | baseline (s) | ratio ours/baseline | target |")
-    print("|---|---|---|---|---|---|")
-    for name, t_ours, base_name, t_base, target in rows:
-        print(f"| {name} | {t_ours:.3f} | {base_name} | {t_base:.3f} | {t_ours / t_base:.2f}x | {target} |")
+    print(markdown_table(table))
 
 
 if __name__ == "__main__":
