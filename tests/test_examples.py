@@ -1,0 +1,67 @@
+"""CI runs every example: each ``examples/*.py`` in its own process must exit 0, in time, leaving no files.
+
+Every example asserts its own sanity property, so exit status 0 means it
+computed what it says. An example whose optional dependency is missing is
+skipped, naming the dependency.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+SCRIPTS = sorted(EXAMPLES.glob("*.py"))
+# example -> the optional packages it needs (and the extra that installs them)
+OPTIONAL = {"ray_fit_transform.py": (("ray",), "pip install -e '.[ray]'")}
+# Ray keeps its session directory (logs, sockets) under the temporary directory by design.
+LEAVES_TEMP_FILES = {"ray_fit_transform.py"}
+# The issue asks for under 30 s on 2 cores; the timeout leaves room for a loaded CI machine.
+TIMEOUT_S = 150
+
+
+def test_there_are_examples() -> None:
+    names = {p.name for p in SCRIPTS}
+    assert {
+        "quickstart.py",
+        "lazy_chain.py",
+        "ratings_per_rater.py",
+        "sensor_anomalies.py",
+        "embeddings_cosine.py",
+        "fit_transform_parquet.py",
+    } <= names
+
+
+def _missing(packages: tuple[str, ...]) -> list[str]:
+    missing = []
+    for name in packages:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            missing.append(name)
+    return missing
+
+
+@pytest.mark.parametrize("script", SCRIPTS, ids=[p.name for p in SCRIPTS])
+def test_example_runs(script: Path, tmp_path: Path) -> None:
+    packages, install = OPTIONAL.get(script.name, ((), ""))
+    missing = _missing(packages)
+    if missing:
+        pytest.skip(f"{script.name} needs {', '.join(missing)} (not installed; {install})")
+    cwd, tmp = tmp_path / "cwd", tmp_path / "tmp"
+    cwd.mkdir()
+    tmp.mkdir()
+    env = dict(os.environ, TMPDIR=str(tmp), PYTHONUNBUFFERED="1")
+    proc = subprocess.run(
+        [sys.executable, str(script)], cwd=cwd, env=env, capture_output=True, text=True, timeout=TIMEOUT_S, check=False
+    )
+    assert proc.returncode == 0, f"{script.name} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    assert proc.stdout.strip(), f"{script.name} printed nothing"
+    assert not list(cwd.iterdir()), f"{script.name} left files in its working directory"
+    if script.name not in LEAVES_TEMP_FILES:
+        assert not list(tmp.iterdir()), f"{script.name} left temporary files: {list(tmp.iterdir())}"
