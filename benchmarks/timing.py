@@ -5,7 +5,8 @@ alternative, both timed in the same run. ``ratio`` is ``alt_s / ours_s``, so
 a ratio above 1 means polars-norm is that many times faster, and below 1
 that the alternative is faster. The machine is shared and noisy: ours and
 the alternative are run in turns (ours, alternative, ours, ...) so that a
-load spike hits both alike, and the best of the runs is kept.
+load spike hits both alike, and the best of the runs is kept. Garbage is
+collected once a round, and the collector is off during a timed call.
 """
 
 from __future__ import annotations
@@ -36,12 +37,17 @@ class Row:
         return self.alt_s / self.ours_s if self.ours_s > 0 else math.nan
 
 
-def once(fn: Callable[[], object]) -> float:
-    """Wall time of one call, after a garbage collection."""
-    gc.collect()
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
+def once(fn: Callable[[], object], *, collect: bool = True) -> float:
+    """Wall time of one call; garbage collected before (``collect``), not during (as ``timeit`` does)."""
+    if collect:
+        gc.collect()
+    gc.disable()
+    try:
+        start = time.perf_counter()
+        fn()
+        return time.perf_counter() - start
+    finally:
+        gc.enable()
 
 
 def best_of(fn: Callable[[], object], repeat: int) -> float:
@@ -71,7 +77,7 @@ def compare(
     spent = 0.0
     for _ in range(max(1, repeat)):
         a = once(ours)
-        b = once(alt)
+        b = once(alt, collect=False)
         t_ours, t_alt = min(t_ours, a), min(t_alt, b)
         spent += a + b
         if spent > budget:
@@ -105,7 +111,7 @@ def compare_many(
         a = once(ours)
         t_ours, spent = min(t_ours, a), spent + a
         for i, (_, alt) in enumerate(alternatives):
-            b = once(alt)
+            b = once(alt, collect=False)
             t_alt[i], spent = min(t_alt[i], b), spent + b
         if spent > budget:
             break
