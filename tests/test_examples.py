@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import importlib
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -57,9 +59,17 @@ def test_example_runs(script: Path, tmp_path: Path) -> None:
     cwd.mkdir()
     tmp.mkdir()
     env = dict(os.environ, TMPDIR=str(tmp), PYTHONUNBUFFERED="1")
-    proc = subprocess.run(
-        [sys.executable, str(script)], cwd=cwd, env=env, capture_output=True, text=True, timeout=TIMEOUT_S, check=False
-    )
+    # Ray's socket paths under its session directory must fit AF_UNIX's 107 bytes, which tmp_path does not leave:
+    # RAY_TMPDIR puts the session directory in a short temporary directory, removed afterwards
+    ray_tmp = tempfile.mkdtemp(prefix="ray-") if script.name in LEAVES_TEMP_FILES else None
+    if ray_tmp is not None:
+        env["RAY_TMPDIR"] = ray_tmp
+    try:
+        command = [sys.executable, str(script)]
+        proc = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=TIMEOUT_S, check=False)
+    finally:
+        if ray_tmp is not None:
+            shutil.rmtree(ray_tmp, ignore_errors=True)
     assert proc.returncode == 0, f"{script.name} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
     assert proc.stdout.strip(), f"{script.name} printed nothing"
     assert not list(cwd.iterdir()), f"{script.name} left files in its working directory"
