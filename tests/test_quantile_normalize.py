@@ -38,13 +38,20 @@ def classic_reference(X: np.ndarray) -> np.ndarray:
 def missing_reference(X: np.ndarray) -> np.ndarray:
     """The documented rule for missing values (NaN here), via np.interp.
 
-    Rank r of a column with m valid values sits at level u = r / (m - 1); the
-    reference there is the mean over columns of their sorted valid values
-    read (linearly interpolated) at level u.
+    The reference is tabulated at the L equally spaced levels of a complete
+    column (L = the number of rows): at level g / (L - 1) it is the mean over
+    columns of their sorted valid values read (linearly interpolated) there.
+    Rank r of a column with m valid values sits at level u = r / (m - 1) and
+    reads the tabulated reference, linearly interpolated, at u.
     """
     k = X.shape[1]
     sorted_cols = [np.sort(X[~np.isnan(X[:, j]), j]) for j in range(k)]
     sorted_cols = [s for s in sorted_cols if s.size]
+    if not sorted_cols:
+        return np.full_like(X, np.nan, dtype=float)
+    longest = X.shape[0]
+    grid = np.arange(longest) / (longest - 1) if longest > 1 else np.array([0.5])
+    reference = np.mean([np.interp(grid * (s.size - 1), np.arange(s.size), s) for s in sorted_cols], axis=0)
     out = np.full_like(X, np.nan, dtype=float)
     for j in range(k):
         valid = ~np.isnan(X[:, j])
@@ -52,7 +59,7 @@ def missing_reference(X: np.ndarray) -> np.ndarray:
         if m == 0:
             continue
         u = np.arange(m) / (m - 1) if m > 1 else np.array([0.5])
-        at_rank = np.mean([np.interp(u * (s.size - 1), np.arange(s.size), s) for s in sorted_cols], axis=0)
+        at_rank = np.interp(u * (longest - 1), np.arange(longest), reference)
         out[valid, j] = classic_like(X[valid, j], at_rank)
     return out
 
@@ -130,6 +137,27 @@ def test_per_group() -> None:
     out = df.select([e.over("g") for e in quantile_normalize("a", "b", "c")]).to_numpy()
     for grp in range(3):
         np.testing.assert_allclose(out[g == grp], classic_reference(X[g == grp]), rtol=1e-12)
+
+
+def test_per_group_with_missing_values_over_agg_and_streaming() -> None:
+    rng = np.random.default_rng(5)
+    X = rng.standard_normal((90, 4))
+    X[rng.random((90, 4)) < 0.25] = np.nan
+    g = np.repeat([0, 1, 2], 30)
+    rng.shuffle(g)
+    df = pl.DataFrame({"g": g, **{f"c{j}": X[:, j] for j in range(4)}})
+    names = [f"c{j}" for j in range(4)]
+    exprs = quantile_normalize(names)
+    over = df.lazy().select([e.over("g") for e in exprs])
+    in_memory = over.collect(engine="in-memory")
+    assert_frame_equal(in_memory, over.collect(engine="streaming"))
+    agg = df.group_by("g").agg(exprs)
+    for grp in range(3):
+        want = missing_reference(X[g == grp])
+        np.testing.assert_allclose(in_memory.to_numpy()[g == grp], want, rtol=1e-12, atol=1e-12, equal_nan=True)
+        row = agg.filter(pl.col("g") == grp)
+        got = np.column_stack([row[c][0].to_numpy() for c in names])
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12, equal_nan=True)
 
 
 def test_errors() -> None:
