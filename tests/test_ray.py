@@ -5,6 +5,7 @@ Run with ``python -m pytest -m ray tests/test_ray.py`` (the default run deselect
 
 from __future__ import annotations
 
+import shutil
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -280,6 +281,26 @@ def test_empty_dataset(data: dict[str, Any], ds: Any) -> None:
         pn_ray.fit_parquet(empty)
     with pytest.raises(ValueError, match="is not a Parquet file"):
         pn_ray.fit_parquet(Path(__file__))
+
+
+def test_corrupt_file_fails_in_its_task(data: dict[str, Any], ray_cluster: Any) -> None:
+    """An error inside a task comes back as the original exception class; finished outputs stay, whole."""
+    bad_dir = data["root"] / "bad"
+    bad_dir.mkdir()
+    good = bad_dir / "a.parquet"
+    shutil.copy(data["files"][0], good)
+    (bad_dir / "b.parquet").write_bytes(b"not a parquet file")
+    with pytest.raises(pl.exceptions.ComputeError, match="PAR1"):
+        pn_ray.fit_parquet(bad_dir, ["a"])
+    acc = polars_norm.fit(good, ["a"], quantiles=False)
+    with pytest.raises(pl.exceptions.ComputeError, match="PAR1"):
+        pn_ray.transform_parquet([good, bad_dir / "b.parquet"], acc, data["root"] / "bad_out")
+    written = sorted(p.name for p in (data["root"] / "bad_out").iterdir())
+    assert written in ([], ["a.parquet"])  # no partial or temporary file
+    if written:
+        assert_frame_equal(
+            pl.read_parquet(data["root"] / "bad_out" / "a.parquet"), acc.transform(pl.read_parquet(good))
+        )
 
 
 def test_bad_parameters(data: dict[str, Any], ray_cluster: Any) -> None:

@@ -72,12 +72,19 @@ def _transform_file(state: bytes, source: str, target: str, plan: dict[str, Any]
     return target
 
 
+#: How long a failed call waits for the tasks it cancelled to stop.
+_CANCEL_WAIT_S = 60.0
+
 _fit_task = ray.remote(num_cpus=1)(_fit_files)
 _transform_task = ray.remote(num_cpus=1)(_transform_file)
 
 
 def _in_completion_order(refs: list[Any]) -> Iterator[Any]:
-    """The tasks' results as they finish; on the first failure the others are cancelled."""
+    """The tasks' results as they finish; on the first failure the others are cancelled, and waited for.
+
+    Waiting means that when the error reaches the caller no task of the call
+    is still running (a cancelled transform has removed its temporary file).
+    """
     pending = list(refs)
     try:
         while pending:
@@ -86,6 +93,8 @@ def _in_completion_order(refs: list[Any]) -> Iterator[Any]:
     finally:
         for ref in pending:
             ray.cancel(ref)
+        if pending:
+            ray.wait(pending, num_returns=len(pending), timeout=_CANCEL_WAIT_S)
 
 
 def fit_parquet(
@@ -242,8 +251,9 @@ def transform_parquet(
 
     Notes
     -----
-    Each file is written atomically, not the set: if a task fails, the
-    outputs of the tasks that finished stay.
+    Each file is written atomically, not the set: if a task fails, the tasks
+    not yet finished are cancelled, and the outputs of those that finished
+    stay.
 
     Examples
     --------
@@ -279,4 +289,6 @@ def transform_parquet(
         raise OutputError(msg)
     state = ray.put(to_bytes(acc))
     refs = [_transform_task.remote(state, str(f), t, plan) for f, t in zip(files, targets, strict=True)]
-    return list(ray.get(refs))
+    for _ in _in_completion_order(refs):  # on the first failure, the tasks not yet finished are cancelled
+        pass
+    return targets
