@@ -1,10 +1,10 @@
 """Root pytest set-up: keep Ray out of the default run.
 
-Everything under ``polars_norm/ray`` (its doctests) and ``tests/test_ray.py``
-carries the ``ray`` marker, which the default ``addopts`` deselects; without
-Ray installed, ``polars_norm/ray`` is not even imported. ``python -m pytest
--m ray tests/test_ray.py polars_norm/ray`` runs them, on one local Ray
-cluster started once per session (``ray_cluster``).
+Everything under ``polars_norm/ray`` (its doctests), ``tests/test_ray.py``
+and the Ray example's test carry the ``ray`` marker, which the default
+``addopts`` deselects; without Ray installed, ``polars_norm/ray`` is not even
+imported. ``python -m pytest -m ray tests/test_ray.py polars_norm/ray`` runs
+them, on one local Ray cluster started once per session (``ray_cluster``).
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def ray_cluster() -> Iterator[Any]:
 
 
 @pytest.fixture(autouse=True)
-def _ray_for_ray_items(request: pytest.FixtureRequest) -> None:
-    """Ray-marked items (tests and doctests) get the session's cluster."""
-    if request.node.get_closest_marker("ray") is not None:
+def _ray_for_ray_doctests(request: pytest.FixtureRequest) -> None:
+    """The doctests of ``polars_norm/ray`` get the session's cluster (tests ask for ``ray_cluster`` themselves)."""
+    if _RAY_DIR in Path(str(request.node.path)).parents:
         request.getfixturevalue("ray_cluster")

@@ -49,7 +49,14 @@ def _missing(packages: tuple[str, ...]) -> list[str]:
     return missing
 
 
-@pytest.mark.parametrize("script", SCRIPTS, ids=[p.name for p in SCRIPTS])
+def _param(script: Path) -> object:
+    """Examples that start Ray carry the ``ray`` marker (deselected by default, run by CI's Ray step)."""
+    packages, _ = OPTIONAL.get(script.name, ((), ""))
+    marks = [pytest.mark.ray] if "ray" in packages else []
+    return pytest.param(script, marks=marks, id=script.name)
+
+
+@pytest.mark.parametrize("script", [_param(p) for p in SCRIPTS])
 def test_example_runs(script: Path, tmp_path: Path) -> None:
     packages, install = OPTIONAL.get(script.name, ((), ""))
     missing = _missing(packages)
