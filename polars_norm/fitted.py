@@ -122,7 +122,7 @@ def _stat_frame(acc: Accumulator, column: str, name: str, opts: Mapping[str, Any
     by = list(acc.by)
     state = acc.state.filter(pl.col(COLUMN) == column)
     if name == "zscore":
-        exprs = [pl.col("mean"), std_expr(opts["ddof"]).alias("std")]
+        exprs = [pl.col("mean"), std_expr(opts["ddof"]).alias("std"), norm_expr(math.inf).alias("maxabs")]
     elif name in ("minmax", "mean_range"):
         exprs = [pl.col("mean"), pl.col("min"), pl.col("max")]
     elif name == "maxabs":
@@ -159,9 +159,6 @@ def _require_sketch(acc: Accumulator, name: str, where: str) -> None:
             "fitted with quantiles=False; fit again with quantiles=True"
         )
         raise ValueError(msg)
-
-
-
 
 
 def _check_columns(acc: Accumulator, plan: Mapping[str, Any], schema: pl.Schema | None, where: str) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 
 import polars as pl
 
-from polars_norm.semantics import safe_scale
+from polars_norm.semantics import scale_or_one
 from polars_norm.special import ndtri
 
 __all__ = ["Stat", "build_method", "count_at_most", "interp", "location_scale", "quantile_expr"]
@@ -33,18 +33,17 @@ def location_scale(name: str, opts: Mapping[str, Any], stat: Stat) -> tuple[pl.E
     :mod:`polars_norm.scaling` and :mod:`polars_norm.norms`.
     """
     if name == "zscore":
-        return stat("mean"), safe_scale(stat("std"), stat("mean").abs())
+        return stat("mean"), scale_or_one(stat("std"), maxabs=stat("maxabs"))
     if name in ("minmax", "mean_range"):
         lo, hi = stat("min"), stat("max")
-        scale = safe_scale(hi - lo, pl.max_horizontal(lo.abs(), hi.abs()))
-        return (lo if name == "minmax" else stat("mean")), scale
+        return (lo if name == "minmax" else stat("mean")), scale_or_one(hi - lo)
     if name == "maxabs":
-        return None, safe_scale(stat("maxabs"))
+        return None, scale_or_one(stat("maxabs"))
     if name == "unit":
-        return None, safe_scale(stat("norm"))
+        return None, scale_or_one(stat("norm"))
     # robust
     lo, hi = stat("q_lo"), stat("q_hi")
-    scale = safe_scale(hi - lo, pl.max_horizontal(lo.abs(), hi.abs()))
+    scale = scale_or_one(hi - lo)
     if opts["unit_variance"]:
         q_lo, q_hi = opts["quantile_range"]
         normal = NormalDist()

@@ -37,10 +37,10 @@ from polars_norm.semantics import (
     check_nan,
     check_p,
     float_dtype,
-    pow2_exponent,
-    safe_scale,
+    scale_or_one,
     stat_view,
 )
+from polars_norm.vectors import zscore_across
 
 __all__ = [
     "IntoColumns",
@@ -347,20 +347,8 @@ def zscore_horizontal(*exprs: IntoColumns, ddof: int = 1, nan: NanPolicy = "igno
     check_nan(nan, "zscore_horizontal")
 
     def build(xs: list[pl.Expr], i: int) -> pl.Expr:
-        vs = [stat_view(x, nan) for x in xs]
-        lo, hi = pl.min_horizontal(vs), pl.max_horizontal(vs)
-        # The mean of values rescaled by a power of two cannot overflow.
-        r = _pow2(-pow2_exponent(_row_maxabs(vs)))
-        mean = pl.mean_horizontal([v * r for v in vs]) / r
-        # A constant row is centered exactly.
-        mean = pl.when(lo == hi).then(lo).otherwise(mean)
-        if nan == "propagate":
-            mean = pl.when(_any_nan(xs)).then(pl.lit(float("nan"))).otherwise(mean)
-        rs = _pow2(-pow2_exponent(pl.max_horizontal(hi - mean, mean - lo)))
-        count = pl.sum_horizontal([v.is_not_null() for v in vs])
-        sq = pl.sum_horizontal([((v - mean) * rs).pow(2) for v in vs])
-        std = pl.when(count > ddof).then((sq / (count - ddof)).sqrt() / rs)
-        return (xs[i] - mean) / safe_scale(std, mean.abs())
+        # The row as an Array cell, normalized by the vector-cell code (one implementation).
+        return zscore_across(xs, i, ddof=ddof, nan=nan)
 
     return per_column(exprs, "zscore_horizontal", build)
 
@@ -420,7 +408,7 @@ def minmax_horizontal(
         lo, hi = pl.min_horizontal(vs), pl.max_horizontal(vs)
         if nan == "propagate":
             lo = pl.when(_any_nan(xs)).then(pl.lit(float("nan"))).otherwise(lo)
-        scale = safe_scale(hi - lo, pl.max_horizontal(lo.abs(), hi.abs()))
+        scale = scale_or_one(hi - lo)
         out = (xs[i] - lo) / scale
         if (low, high) != (0.0, 1.0):
             out = out * (high - low) + low

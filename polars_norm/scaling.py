@@ -15,6 +15,7 @@ from statistics import NormalDist
 import polars as pl
 
 from polars_norm.semantics import (
+    ZERO_SCALE_FLOOR,
     ZERO_SCALE_RTOL,
     NanPolicy,
     check_ddof,
@@ -25,6 +26,7 @@ from polars_norm.semantics import (
     max_abs,
     numeric_expr,
     safe_location,
+    std_unit_exponent,
     valid_values,
 )
 
@@ -59,11 +61,13 @@ def inverse_std(x: pl.Expr, centered: pl.Expr, *, ddof: int, nan: NanPolicy) -> 
     """
     # (no fill_nan here: Polars rewrites it into a when/then that evaluates k
     # three times; max_abs is null without data, and k is then 0)
-    k = max_abs(x, nan).log(2.0).floor().clip(-1022.0, 1022.0).fill_null(0.0)
+    k = std_unit_exponent(max_abs(x, nan))
     unit_std = valid_values(centered * pl.lit(2.0).pow(-k), nan, like=x).std(ddof)
     ceiling = 1.0 / ZERO_SCALE_RTOL
     inverse_unit = (1.0 / unit_std).clip(upper_bound=ceiling).replace(ceiling, 0.0).fill_null(0.0)
-    return inverse_unit * pl.lit(2.0).pow(-k)
+    # A standard deviation below the smallest normal double is clamped to it
+    # (the zero-scale rule), so the inverse stays finite: 2**1022 at most.
+    return (inverse_unit * pl.lit(2.0).pow(-k)).clip(upper_bound=1.0 / ZERO_SCALE_FLOOR)
 
 
 def zscore(expr: pl.Expr, *, ddof: int = 1, nan: NanPolicy = "ignore") -> pl.Expr:

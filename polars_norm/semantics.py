@@ -12,10 +12,17 @@ NaN                 ignored by statistics (``nan="ignore"``, the default); a
                     NaN input gives a NaN output. ``nan="propagate"`` follows
                     Polars' own semantics instead (one NaN poisons the
                     statistics of its column or group)
-zero scale          a scale that is zero, or within ``ZERO_SCALE_RTOL`` of
-                    the data's magnitude (a constant column up to rounding),
-                    or below the smallest normal double, is taken as 1, as
-                    scikit-learn's ``_handle_zeros_in_scale`` does; finite
+zero scale          a scale that is zero (or undefined) is taken as 1, as
+                    scikit-learn's ``_handle_zeros_in_scale`` does. Ranges,
+                    max-abs, norms and quantile spreads are exact differences
+                    of data values: only an exact 0 counts. A standard
+                    deviation counts as zero when it is at most
+                    ``ZERO_SCALE_RTOL`` in units of the data's largest
+                    magnitude (``2**floor(log2 max|x|)``: a constant column up
+                    to rounding), in queries and fitted statistics alike
+                    (:func:`std_unit_exponent`, :func:`scale_or_one`). A
+                    scale below the smallest normal double is clamped to it,
+                    so a reciprocal stays finite; finite
                     input never yields NaN or inf (as long as its spread,
                     ``max - min``, is itself a finite double)
 ddof                defaults to 1 (Polars' convention; scikit-learn uses 0)
@@ -63,8 +70,10 @@ __all__ = [
     "pow2_exponent",
     "pow2_scale",
     "safe_location",
-    "safe_scale",
+    "scale_or_one",
     "stat_view",
+    "std_is_zero",
+    "std_unit_exponent",
     "valid_values",
 ]
 
@@ -151,18 +160,44 @@ def stat_view(x: pl.Expr, nan: NanPolicy) -> pl.Expr:
     return x.fill_nan(None) if nan == "ignore" else x
 
 
-def safe_scale(scale: pl.Expr, magnitude: pl.Expr | float = 0.0) -> pl.Expr:
-    """Replace a zero (or rounding-level) scale by 1.
+def std_unit_exponent(maxabs: pl.Expr) -> pl.Expr:
+    """``k`` with ``2**k <= maxabs < 2**(k+1)``: the unit in which a standard deviation is tested for zero.
 
-    A scale is zero when ``scale <= ZERO_SCALE_RTOL * magnitude``, where
-    ``magnitude`` is the size of the location statistics the scale was
-    computed beside (``|mean|`` for a standard deviation, ``max(|min|, |max|)``
-    for a range). With ``magnitude=0`` only an exact zero counts. An undefined
-    (null) scale, e.g. a standard deviation of a single value, is also 1.
+    Clipped to ``[-1022, 1022]`` so that ``2**k`` and ``2**-k`` are normal
+    doubles; 0 without data (null ``maxabs``). A standard deviation is zero
+    when, in units of ``2**k``, it is at most ``ZERO_SCALE_RTOL``: the column's
+    values all lie within about an ulp of each other (rounding, not signal).
+    The in-query z-score (:func:`polars_norm.scaling.inverse_std`) and the
+    fitted one (:func:`scale_or_one`) both apply this test.
     """
-    mag = magnitude if isinstance(magnitude, pl.Expr) else pl.lit(magnitude)
-    is_zero = scale.is_null() | (scale <= mag * ZERO_SCALE_RTOL) | (scale < ZERO_SCALE_FLOOR)
-    return pl.when(is_zero).then(pl.lit(1.0)).otherwise(scale)
+    return maxabs.log(2.0).floor().clip(-1022.0, 1022.0).fill_null(0.0)
+
+
+def std_is_zero(std: pl.Expr, maxabs: pl.Expr) -> pl.Expr:
+    """Whether a standard deviation counts as zero: at most ``ZERO_SCALE_RTOL`` in units of ``2**k``.
+
+    ``k`` is :func:`std_unit_exponent` of the data's ``max|x|``. Null stays null.
+    """
+    return std * pl.lit(2.0).pow(-std_unit_exponent(maxabs)) <= ZERO_SCALE_RTOL
+
+
+def scale_or_one(scale: pl.Expr, *, maxabs: pl.Expr | None = None) -> pl.Expr:
+    """A fitted scale statistic as a divisor: zero or undefined becomes 1.
+
+    The rule of the in-query methods, for statistics fitted earlier: a scale
+    that is exactly 0 (a range, max-abs, norm or interquartile range of
+    constant data) or null (no data, or too few values for a standard
+    deviation) is taken as 1. With ``maxabs`` the scale is a standard
+    deviation, zero when at most ``ZERO_SCALE_RTOL`` in units of
+    ``2**std_unit_exponent(maxabs)``. A scale below the smallest normal double
+    is clamped to it, as :func:`inverse_scale` does. (The fitted transform
+    divides new data, which need not be constant, by 1; in a query the
+    column itself is constant, so both give ``x - location``.)
+    """
+    is_zero = scale.is_null() | (scale == 0.0)
+    if maxabs is not None:
+        is_zero = is_zero | std_is_zero(scale, maxabs)
+    return pl.when(is_zero).then(pl.lit(1.0)).otherwise(scale.clip(lower_bound=ZERO_SCALE_FLOOR))
 
 
 def safe_location(location: pl.Expr) -> pl.Expr:

@@ -43,6 +43,7 @@ import polars as pl
 
 from polars_norm.semantics import (
     ZERO_SCALE_FLOOR,
+    ZERO_SCALE_RTOL,
     NanPolicy,
     _column_label,
     check_ddof,
@@ -50,10 +51,9 @@ from polars_norm.semantics import (
     check_p,
     float_dtype,
     pow2_exponent,
-    safe_scale,
 )
 
-__all__ = ["vector_norm", "vector_unit", "vector_zscore"]
+__all__ = ["vector_norm", "vector_unit", "vector_zscore", "zscore_across"]
 
 #: Extra power-of-two headroom in the L2 sum of squares: the products
 #: ``x * (x * 2**-(k + HEADROOM))`` stay below ``2**(k - HEADROOM + 2)``, so the
@@ -362,6 +362,51 @@ def vector_unit(expr: pl.Expr, p: float = 2, *, nan: NanPolicy = "ignore") -> pl
     return _vector_expr(expr, "vector_unit", build)
 
 
+def _zscore_cells(x: pl.Expr, vec: _Vec, *, ddof: int, nan: NanPolicy) -> pl.Expr:
+    """``(x - mean) / std`` of each vector cell (the body of :func:`vector_zscore`).
+
+    Every statistic is referenced as few times as possible: Polars plans each
+    copy of ``valid`` (an ``arr.eval``) separately, and rows packed into cells
+    (:func:`zscore_across`) repeat the whole expression once per column.
+    """
+    valid = _valid_view(x, vec, nan)
+    # valid elements give 1, missing ones null (NaN with nan="propagate": the count is NaN)
+    count = vec.sum(valid * vec.scalar(pl.lit(0.0)) + vec.scalar(pl.lit(1.0))).cast(pl.Float64)
+    km = pow2_exponent(_maxabs(x, vec, nan), vec.inner)
+    lo, hi = vec.min(x).cast(pl.Float64), vec.max(x).cast(pl.Float64)
+    # The mean of power-of-two-rescaled values cannot overflow; a constant
+    # vector is centered exactly (its mean is its value, not a rounding of it).
+    mean = pl.when(lo == hi).then(lo).otherwise(vec.mean(valid * vec.scalar(_pow2(-km))).cast(pl.Float64) * _pow2(km))
+    # Deviations rescaled by 2**-(h/2), h from the range: their squares and
+    # sums cannot overflow (h is even, so the rescaling is exact to undo).
+    h = _even(pow2_exponent(hi - lo, vec.inner) + _HEADROOM)
+    d = (valid - vec.scalar(mean)) * vec.scalar(_pow2(-h / 2.0))
+    # Corrected two-pass (Chan, Golub and LeVeque): subtract (sum d)**2 / n,
+    # the part of sum d**2 owed to the rounding of the mean, which at a large
+    # offset (1e15 + N(0, 1)) is not negligible.
+    ss = (vec.dot(d, d).cast(pl.Float64) - vec.sum(d).cast(pl.Float64).pow(2) / count).clip(lower_bound=0.0)
+    dof = count - ddof
+    # The standard deviation in units of 2**km (so max|x| is in [1, 2)); null when undefined.
+    unit_std = pl.when(dof <= 0).then(None).otherwise((ss / dof).sqrt() * _pow2(h / 2.0 - km))
+    # The zero-scale rule of the column-wise z-score (std_is_zero), with one
+    # reference to the std: at most ZERO_SCALE_RTOL in these units gives 0.
+    ceiling = 1.0 / ZERO_SCALE_RTOL
+    inverse_unit = (1.0 / unit_std).clip(upper_bound=ceiling).replace(ceiling, 0.0).fill_null(0.0)
+    inverse = (inverse_unit * _pow2(-km)).clip(upper_bound=1.0 / ZERO_SCALE_FLOOR)
+    return (x - vec.scalar(mean)) * vec.scalar(inverse)
+
+
+def zscore_across(xs: list[pl.Expr], i: int, *, ddof: int, nan: NanPolicy) -> pl.Expr:
+    """Element ``i`` of the row ``xs`` (Float64 expressions) z-scored across the row.
+
+    The row is packed into an ``Array`` cell and normalized by the vector-cell
+    code, so that rows and vector cells share one implementation, and the
+    expression grows linearly with the number of columns (a sum over the row
+    written per element repeats every row statistic in every term).
+    """
+    return _zscore_cells(pl.concat_arr(xs), _Vec(is_array=True, inner=pl.Float64), ddof=ddof, nan=nan).arr.get(i)
+
+
 def vector_zscore(expr: pl.Expr, *, ddof: int = 1, nan: NanPolicy = "ignore") -> pl.Expr:
     """Standardize each vector by its own mean and standard deviation.
 
@@ -414,21 +459,4 @@ def vector_zscore(expr: pl.Expr, *, ddof: int = 1, nan: NanPolicy = "ignore") ->
     ddof = check_ddof(ddof, "vector_zscore")
     check_nan(nan, "vector_zscore")
 
-    def build(x: pl.Expr, vec: _Vec) -> pl.Expr:
-        valid = _valid_view(x, vec, nan)
-        count = vec.sum(vec.each(valid, pl.element().is_not_null().cast(pl.Float64)))
-        # The mean of power-of-two-rescaled values cannot overflow.
-        km = pow2_exponent(_maxabs(x, vec, nan), vec.inner)
-        lo, hi = vec.min(x).cast(pl.Float64), vec.max(x).cast(pl.Float64)
-        mean = vec.mean(valid * vec.scalar(_pow2(-km))).cast(pl.Float64) * _pow2(km)
-        # A constant vector is centered exactly (its mean is its value, not a rounding of it).
-        mean = pl.when(lo == hi).then(lo).otherwise(mean)
-        spread = pl.max_horizontal(hi - mean, mean - lo)
-        h = _even(pow2_exponent(spread, vec.inner) + _HEADROOM)
-        centered = x - vec.scalar(mean)
-        t = vec.dot(valid - vec.scalar(mean), centered * vec.scalar(_pow2(-h))).cast(pl.Float64)
-        dof = count - ddof
-        std = pl.when(dof > 0).then((t / dof).sqrt() * _pow2(h / 2.0))
-        return centered * vec.scalar(1.0 / safe_scale(std, mean.abs()))
-
-    return _vector_expr(expr, "vector_zscore", build)
+    return _vector_expr(expr, "vector_zscore", lambda x, vec: _zscore_cells(x, vec, ddof=ddof, nan=nan))

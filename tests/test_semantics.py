@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import sys
 from decimal import Decimal
 from fractions import Fraction
 
@@ -296,3 +297,64 @@ def test_quantile_matches_sklearn_quantile_transformer() -> None:
     ranks_ours = ours * (len(x) + 1)
     ranks_sk = sk * (len(x) - 1) + 1
     assert np.allclose(ranks_ours, ranks_sk, atol=1e-6)
+
+
+# -- one zero-scale rule on every axis ----------------------------------------------------------------
+NEAR_CONSTANT = {
+    "constant 1e9": [1e9] * 6,
+    "1e9 and its neighbouring doubles": [1e9, math.nextafter(1e9, 2e9), 1e9, math.nextafter(1e9, 0.0), 1e9, 1e9],
+    "ulp-spread around 1e15": [1e15 + 0.125 * k for k in (0, 1, 0, 2, 1, 0)],
+    "4-ulp spread around 1e15": [1e15 + 0.125 * k for k in (0, 4, 1, 3, 2, 0)],
+    "1e15 + N(0, 1)": list(1e15 + np.random.default_rng(3).normal(size=6)),
+    "spanning zero, 1e-300": [-1e-300, 1e-300, 0.0, -1e-300, 1e-300, 0.0],
+    "1e300 with 1e285 noise": [1e300 + 1e285 * k for k in (0, 1, -1, 2, -2, 0)],
+    "plain": [1.0, 2.0, 4.0, 8.0, 16.0, 32.0],
+}
+
+
+def _is_zero_std(values: list[float]) -> bool:
+    """The documented rule, from exact arithmetic: std <= eps in units of 2**floor(log2 max|x|)."""
+    _, std = _exact_moments(values)
+    top = max(abs(v) for v in values)
+    unit = 2.0 ** max(-1022, min(1022, math.floor(math.log2(top)))) if top > 0 else 1.0
+    return std <= sys.float_info.epsilon * unit
+
+
+def _zscores_on_every_axis(values: list[float]) -> dict[str, np.ndarray]:
+    df = pl.DataFrame({"x": values})
+    row = pl.DataFrame({f"c{i}": [v] for i, v in enumerate(values)})
+    return {
+        "column": df.select(pl.col("x").norm.zscore())["x"].to_numpy(),
+        "row": np.array(row.select(pn.zscore_horizontal(row.columns)).row(0)),
+        "vector": pl.DataFrame({"v": [values]}).select(pl.col("v").norm.vector_zscore())["v"][0].to_numpy(),
+        "fitted": pn.fit(df, ["x"], quantiles=False).transform(df, "zscore")["x"].to_numpy(),
+    }
+
+
+@pytest.mark.parametrize("values", list(NEAR_CONSTANT.values()), ids=list(NEAR_CONSTANT))
+def test_zscore_zero_scale_rule_is_the_same_on_every_axis(values: list[float]) -> None:
+    got = _zscores_on_every_axis(values)
+    mean, std = _exact_moments(values)
+    if _is_zero_std(values):
+        # In a query the values are a constant up to rounding: exactly 0. Fitted statistics
+        # apply to new data, so there the scale is taken as 1: x - mean, within the spread.
+        for axis in ("column", "row", "vector"):
+            np.testing.assert_array_equal(got[axis], np.zeros(len(values)), err_msg=axis)
+        assert np.all(np.abs(got["fitted"]) <= max(values) - min(values))
+    else:
+        want = np.array(_exact_zscore(values))
+        for axis, z in got.items():
+            np.testing.assert_allclose(z, want, rtol=1e-9, atol=_intrinsic_error(mean, std), err_msg=axis)
+
+
+def test_subnormal_spread_stays_finite() -> None:
+    """A standard deviation below the smallest normal double is clamped to it, never inf or NaN."""
+    values = [2.0**-1070 * k for k in (1, 2, 3, 1, 2, 3)]
+    got = _zscores_on_every_axis(values)
+    for axis, z in got.items():
+        assert np.all(np.isfinite(z)), axis
+    want = (np.array(values) - 2.0**-1069) / sys.float_info.min  # clamped scale
+    # (rows and vector cells rescale squares by powers of two of normal range only:
+    # their subnormal deviations underflow to a zero scale, which gives 0)
+    for axis in ("column", "fitted"):
+        np.testing.assert_allclose(got[axis], want, rtol=1e-12, err_msg=axis)
