@@ -12,7 +12,9 @@ alternative / ours):
    hand-written Polars ``.over("g")`` z-score, and DuckDB's
    ``AVG/STDDEV_SAMP OVER (PARTITION BY g)`` (result fetched as a Polars frame);
 2. ``fit`` without and with the quantile sketch (global and 1000 groups),
-   against a scan that sums every column (below 1x: fit costs more than a scan).
+   against scikit-learn's ``StandardScaler().fit`` / ``RobustScaler().fit``,
+   pandas' ``groupby().agg`` and hand-written Polars computing the moments,
+   extremes or exact quartiles (``fit`` computes more: counts, norm sums, sketches).
 """
 
 from __future__ import annotations
@@ -28,6 +30,22 @@ from timing import Row, compare, compare_many, markdown_table
 import polars_norm as pn
 
 COLUMNS = ["a", "b", "c", "d"]
+
+
+def _mean(x: pl.Expr) -> pl.Expr:
+    return x.mean()
+
+
+def _std(x: pl.Expr) -> pl.Expr:
+    return x.std()
+
+
+def _min(x: pl.Expr) -> pl.Expr:
+    return x.min()
+
+
+def _max(x: pl.Expr) -> pl.Expr:
+    return x.max()
 
 
 def make_data(rows: int) -> pl.DataFrame:
@@ -90,17 +108,53 @@ def rows(n: int = 10_000_000, repeat: int = 3, *, budget: float = 20.0) -> list[
         )
     )
 
-    def scan() -> object:
-        return df.lazy().select(pl.col(COLUMNS).sum()).collect(engine="streaming")
+    # Fitting statistics, against what computes the same statistics elsewhere (fit computes more:
+    # counts, NaN counts, a stable mean and M2, min/max, L1/L2 norm sums; with sketch, KLL quantile sketches).
+    arr = df.select(COLUMNS).to_numpy()
+    stats = [f(pl.col(c)).name.suffix(f"_{f.__name__}") for c in COLUMNS for f in (_mean, _std, _min, _max)]
+    exact_quantiles = [pl.col(c).quantile(q, "linear").alias(f"{c}_{q}") for c in COLUMNS for q in (0.25, 0.5, 0.75)]
 
-    scan_name = "Polars scan: sum of every column"
-    fits = {
-        "fit, global, no sketch": lambda: pn.fit(df, COLUMNS, quantiles=False),
-        "fit, 1000 groups, no sketch": lambda: pn.fit(df, COLUMNS, by="g", quantiles=False),
-        "fit, global, with sketch": lambda: pn.fit(df, COLUMNS),
-        "fit, 1000 groups, with sketch": lambda: pn.fit(df, COLUMNS, by="g"),
-    }
-    out += [compare(name, fn, scan_name, scan, repeat, budget=budget) for name, fn in fits.items()]
+    def sk_fit(name: str) -> Callable[[], object]:
+        from sklearn import preprocessing as skp
+
+        return lambda: getattr(skp, name)().fit(arr)
+
+    def pandas_stats() -> object:
+        return pdf.groupby("g")[COLUMNS].agg(["mean", "std", "min", "max"])
+
+    fits: list[tuple[str, Callable[[], object], list[tuple[str, Callable[[], object]]]]] = [
+        (
+            "fit, global, no sketch",
+            lambda: pn.fit(df, COLUMNS, quantiles=False),
+            [
+                ("scikit-learn StandardScaler().fit", sk_fit("StandardScaler")),
+                ("hand-written Polars select(mean, std, min, max)", lambda: df.select(stats)),
+            ],
+        ),
+        (
+            "fit, 1000 groups, no sketch",
+            lambda: pn.fit(df, COLUMNS, by="g", quantiles=False),
+            [
+                ("pandas groupby().agg(mean, std, min, max)", pandas_stats),
+                ("hand-written Polars group_by().agg(mean, std, min, max)", lambda: df.group_by("g").agg(stats)),
+            ],
+        ),
+        (
+            "fit, global, with sketch",
+            lambda: pn.fit(df, COLUMNS),
+            [
+                ("scikit-learn RobustScaler().fit (exact quartiles)", sk_fit("RobustScaler")),
+                ("hand-written Polars exact quartiles", lambda: df.select(exact_quantiles)),
+            ],
+        ),
+        (
+            "fit, 1000 groups, with sketch",
+            lambda: pn.fit(df, COLUMNS, by="g"),
+            [("hand-written Polars group_by().agg(exact quartiles)", lambda: df.group_by("g").agg(exact_quantiles))],
+        ),
+    ]
+    for name, ours_fit, alts in fits:
+        out += compare_many(name, ours_fit, alts, repeat, budget=budget)
     return out
 
 

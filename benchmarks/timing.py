@@ -128,7 +128,9 @@ def _cell(text: str) -> str:
 
 
 def _seconds(t: float) -> str:
-    return f"{t:.3f}" if t < 10 else f"{t:.1f}"
+    if t >= 10:
+        return f"{t:.1f}"
+    return f"{t:.3f}" if t >= 0.01 else f"{t:.2g}"
 
 
 def markdown_table(rows: Iterable[Row]) -> str:

@@ -37,6 +37,8 @@ def test_markdown_table_escapes_pipes_and_shows_notes(bench: tuple[ModuleType, M
     assert lines[2] == r"| x / max\|x\| | 0.250 | numpy | 0.500 | 2.00x |  |"
     assert lines[3] == "| b | 12.0 | pandas | 3.000 | 0.25x | target >= 2x |"
     assert "note" not in timing.markdown_table(rows[:1])
+    tiny = timing.markdown_table([timing.Row("t", 0.00042, "numpy", 0.0021)]).splitlines()[2]
+    assert tiny == "| t | 0.00042 | numpy | 0.0021 | 5.00x |"
 
 
 def test_compare_times_both_sides_in_turns(bench: tuple[ModuleType, ModuleType]) -> None:
