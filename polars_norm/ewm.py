@@ -72,15 +72,9 @@ from fractions import Fraction
 import polars as pl
 
 from polars_norm.semantics import ZERO_SCALE_FLOOR, NanPolicy, check_finite, check_nan, numeric_expr
-from polars_norm.windows import (
-    Duration,
-    causal_pilot,
-    check_duration,
-    check_min_samples,
-    duration_parts,
-    tolerant_divisor,
-    window_values,
-)
+from polars_norm.window_checks import Duration, check_duration, check_min_samples, duration_parts
+from polars_norm.window_scales import tolerant_divisor
+from polars_norm.windows import causal_pilot, window_values
 
 __all__ = ["ewm_alpha", "ewm_zscore", "ewm_zscore_by"]
 

@@ -32,7 +32,9 @@ from __future__ import annotations
 import polars as pl
 
 from polars_norm.semantics import NanPolicy, check_ddof, check_feature_range, check_nan, numeric_expr
-from polars_norm.windows import causal_pilot, check_min_samples, spread_divisor, std_divisor, window_values
+from polars_norm.window_checks import check_min_samples
+from polars_norm.window_scales import spread_divisor, std_divisor
+from polars_norm.windows import causal_pilot, window_values
 
 __all__ = ["expanding_maxabs", "expanding_minmax", "expanding_zscore"]
 

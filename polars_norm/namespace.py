@@ -8,12 +8,14 @@ and IDEs; the docs of each method are those of its function.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import polars as pl
 
 from polars_norm import ewm, expanding, norms, power, ranks, rolling, rolling_by, scaling, vectors
 from polars_norm.ranks import QuantileOutput
 from polars_norm.semantics import NanPolicy
-from polars_norm.windows import ClosedInterval, Duration
+from polars_norm.window_checks import ClosedInterval, Duration
 
 __all__ = ["NormNamespace"]
 
@@ -123,10 +125,18 @@ class NormNamespace:
         ddof: int = 1,
         lag: bool = False,
         nan: NanPolicy = "ignore",
+        weights: Sequence[float] | None = None,
     ) -> pl.Expr:
         """Rolling ``(x - mean) / std``; see :func:`polars_norm.rolling_zscore`."""
         return rolling.rolling_zscore(
-            self._expr, window_size, min_samples=min_samples, center=center, ddof=ddof, lag=lag, nan=nan
+            self._expr,
+            window_size,
+            min_samples=min_samples,
+            center=center,
+            ddof=ddof,
+            lag=lag,
+            nan=nan,
+            weights=weights,
         )
 
     def rolling_minmax(

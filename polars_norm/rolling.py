@@ -11,6 +11,8 @@ machinery and its numerics in :mod:`polars_norm.windows`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import polars as pl
 
 from polars_norm.semantics import (
@@ -21,7 +23,7 @@ from polars_norm.semantics import (
     check_quantile_range,
     numeric_expr,
 )
-from polars_norm.windows import maxabs_in, minmax_in, robust_in, row_window, zscore_in
+from polars_norm.windows import maxabs_in, minmax_in, robust_in, row_window, weighted_zscore_in, zscore_in
 
 __all__ = ["rolling_maxabs", "rolling_minmax", "rolling_robust", "rolling_zscore"]
 
@@ -35,6 +37,7 @@ def rolling_zscore(
     ddof: int = 1,
     lag: bool = False,
     nan: NanPolicy = "ignore",
+    weights: Sequence[float] | None = None,
 ) -> pl.Expr:
     """Rolling z-score: ``(x - rolling mean) / rolling std`` over the last ``window_size`` rows.
 
@@ -58,6 +61,13 @@ def rolling_zscore(
         ``"ignore"`` (default) leaves NaN out of the statistics;
         ``"propagate"`` lets a NaN poison every window it is in (Polars' own
         rolling semantics).
+    weights
+        Per-row weights of the window, as in Polars'
+        ``rolling_mean(window_size, weights=...)``: ``window_size`` finite
+        numbers >= 0, at least one > 0. ``weights[-1]`` applies to the
+        window's last row (the row itself; the row before it with ``lag``;
+        with ``center``, the weights span the centered window as in
+        Polars). ``None`` (default) weighs the rows equally. See Notes.
 
     Returns
     -------
@@ -77,6 +87,28 @@ def rolling_zscore(
     offset (see :mod:`polars_norm.windows`). Composes with ``.over(...)``
     (per-group windows).
 
+    With ``weights``, the window's mean is ``sum(w x) / sum(w)`` and its
+    variance ``sum(w (x - mean)**2) / (sum(w) - ddof * sum(w**2) / sum(w))``
+    over its valid rows (reliability weights: equal weights give the
+    unweighted variance with the same ``ddof``; an effective sample size
+    ``sum(w)**2 / sum(w**2)`` of at most ``ddof`` means scale 1). Polars'
+    own weighted ``rolling_std`` always gives the population variance and
+    panics on nulls; here nulls and NaN are skipped and ``ddof`` applies.
+    ``min_samples`` counts valid rows whatever their weight; a window whose
+    valid rows all weigh 0 is null. The weighted moments come from weighted
+    sums, so they resolve a window's spread only down to about
+    ``sqrt(4 (window_size + 1) eps)`` (1e-7 for 10 rows, 3e-7 for 100) of
+    the distance between its mean and the first valid value (of the column
+    or group):
+    a window with a smaller standard deviation counts as constant (data
+    such as ``1e9 + N(0, 1)`` is fine: the first value is near every
+    window's mean). Values more than about 1e150 from that first value
+    overflow the sums of squares, which then count as a zero scale (never
+    NaN or inf). ``rolling_minmax``, ``rolling_robust`` and
+    ``rolling_maxabs`` take no weights: Polars applies ``weights`` there by
+    multiplying the values before the min, max or quantile, which is not a
+    weighted min, max or quantile of anything.
+
     Examples
     --------
     >>> import polars as pl
@@ -85,26 +117,28 @@ def rolling_zscore(
     >>> df.with_columns(
     ...     z=pl.col("x").norm.rolling_zscore(3, min_samples=2),
     ...     lagged=pl.col("x").norm.rolling_zscore(3, min_samples=2, lag=True),
+    ...     weighted=pl.col("x").norm.rolling_zscore(3, min_samples=2, weights=[1.0, 1.0, 2.0]),
     ... )
-    shape: (7, 3)
-    ┌──────┬──────────┬──────────┐
-    │ x    ┆ z        ┆ lagged   │
-    │ ---  ┆ ---      ┆ ---      │
-    │ f64  ┆ f64      ┆ f64      │
-    ╞══════╪══════════╪══════════╡
-    │ 1.0  ┆ null     ┆ null     │
-    │ 2.0  ┆ 0.707107 ┆ null     │
-    │ 4.0  ┆ 1.091089 ┆ 3.535534 │
-    │ 4.0  ┆ 0.57735  ┆ 1.091089 │
-    │ 4.0  ┆ 0.0      ┆ 0.57735  │
-    │ null ┆ null     ┆ null     │
-    │ 10.0 ┆ 0.707107 ┆ 6.0      │
-    └──────┴──────────┴──────────┘
+    shape: (7, 4)
+    ┌──────┬──────────┬──────────┬──────────┐
+    │ x    ┆ z        ┆ lagged   ┆ weighted │
+    │ ---  ┆ ---      ┆ ---      ┆ ---      │
+    │ f64  ┆ f64      ┆ f64      ┆ f64      │
+    ╞══════╪══════════╪══════════╪══════════╡
+    │ 1.0  ┆ null     ┆ null     ┆ null     │
+    │ 2.0  ┆ 0.707107 ┆ null     ┆ 0.471405 │
+    │ 4.0  ┆ 1.091089 ┆ 3.535534 ┆ 0.760726 │
+    │ 4.0  ┆ 0.57735  ┆ 1.091089 ┆ 0.456435 │
+    │ 4.0  ┆ 0.0      ┆ 0.57735  ┆ 0.0      │
+    │ null ┆ null     ┆ null     ┆ null     │
+    │ 10.0 ┆ 0.707107 ┆ 6.0      ┆ 0.471405 │
+    └──────┴──────────┴──────────┴──────────┘
     """
-    window = row_window(window_size, min_samples, center, lag, "rolling_zscore")
+    window = row_window(window_size, min_samples, center, lag, "rolling_zscore", weights=weights)
     ddof = check_ddof(ddof, "rolling_zscore")
     check_nan(nan, "rolling_zscore")
-    return numeric_expr(expr, "rolling_zscore", lambda x, _: zscore_in(window, x, ddof=ddof, nan=nan))
+    zscore = zscore_in if window.weights is None else weighted_zscore_in
+    return numeric_expr(expr, "rolling_zscore", lambda x, _: zscore(window, x, ddof=ddof, nan=nan))
 
 
 def rolling_minmax(

@@ -23,15 +23,8 @@ from polars_norm.semantics import (
     check_quantile_range,
     numeric_expr,
 )
-from polars_norm.windows import (
-    ClosedInterval,
-    Duration,
-    by_window,
-    maxabs_in,
-    minmax_in,
-    robust_in,
-    zscore_in,
-)
+from polars_norm.window_checks import ClosedInterval, Duration
+from polars_norm.windows import by_window, maxabs_in, minmax_in, robust_in, zscore_in
 
 __all__ = ["rolling_maxabs_by", "rolling_minmax_by", "rolling_robust_by", "rolling_zscore_by"]
 

@@ -34,14 +34,16 @@ rolling standard deviation drops to 4e-16 and 6e-14 on the two data sets above.
 
 Zero scale
 ----------
-A window whose scale is zero gives 0: a constant window maps to exactly 0
-(min-max: ``feature_range[0]``), and with ``lag`` the scale is taken as 1
-(the foundation's rule), so a row after a constant window gives
-``x - location``. Polars' rolling kernels return an exact 0 on a constant
-window, and after the pilot shift so do the cumulative (expanding) sums, so
-these need no tolerance; exponentially weighted statistics do (see
-:mod:`polars_norm.ewm`). Too few values for a standard deviation (not more
-than ``ddof``) means a scale of 1; too few for ``min_samples`` means null.
+The zero-scale rules (a constant window maps to 0, or is only centered
+with ``lag``) and their tolerances are in :mod:`polars_norm.window_scales`.
+Too few values for ``min_samples`` means null.
+
+Weights
+-------
+``rolling_zscore(weights=...)`` is :func:`weighted_zscore_in`: Polars'
+weighted ``rolling_mean``/``rolling_std`` panic on nulls and ignore
+``ddof``, so its moments come from weighted ``rolling_sum`` kernels over
+the pilot-shifted values, read once each through a struct.
 
 Speed
 -----
@@ -49,8 +51,8 @@ Polars does not eliminate common subexpressions that contain a row-count
 ``rolling_*`` kernel (and an eager ``select`` eliminates none), so every
 textual repetition of ``x.rolling_std(n)`` runs the kernel again. The
 row-count formulas therefore read each kernel once, and the zero-scale rule
-is applied by divisors that read their scale once (:func:`std_divisor`,
-:func:`spread_divisor`).
+is applied by divisors that read their scale once (:func:`~polars_norm.window_scales.std_divisor`,
+:func:`~polars_norm.window_scales.spread_divisor`).
 
 Polars' common-subexpression elimination also skips any subtree holding a
 ``when/then`` (``fill_nan(None)`` is one), so shared statistics (cumulative
@@ -61,126 +63,36 @@ sums, ``ewm_*``, ``rolling_*_by``) are built from :func:`window_values`
 
 from __future__ import annotations
 
-import re
+import math
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import Literal
 
 import polars as pl
 
 from polars_norm.semantics import NanPolicy
+from polars_norm.window_checks import (
+    ClosedInterval,
+    Duration,
+    check_closed,
+    check_duration,
+    check_min_samples,
+    check_weights,
+    check_window_size,
+)
+from polars_norm.window_scales import spread_divisor, std_divisor, weighted_sums_rtol
 
 __all__ = [
     "ByWindow",
-    "ClosedInterval",
-    "Duration",
     "RowWindow",
+    "by_window",
     "causal_pilot",
-    "check_closed",
-    "check_duration",
-    "check_min_samples",
-    "check_window_size",
     "maxabs_in",
     "minmax_in",
     "robust_in",
-    "spread_divisor",
-    "std_divisor",
-    "tolerant_divisor",
+    "row_window",
+    "weighted_zscore_in",
     "window_values",
     "zscore_in",
 ]
-
-ClosedInterval = Literal["left", "right", "both", "none"]
-Duration = str | timedelta
-
-_CLOSED = ("left", "right", "both", "none")
-#: Polars' duration language: integer + unit, repeated ("1h", "3d12h", "10i").
-_DURATION_RE = re.compile(r"^(?:\d+(?:ns|us|ms|mo|s|m|h|d|w|q|y|i))+$")
-_DURATION_PART_RE = re.compile(r"(\d+)(ns|us|ms|mo|s|m|h|d|w|q|y|i)")
-
-
-# --------------------------------------------------------------------------
-# parameter checks (raised when the expression is built)
-# --------------------------------------------------------------------------
-def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def check_window_size(window_size: object, method: str) -> int:
-    """A row-count window size: an integer >= 1."""
-    if not _is_int(window_size) or window_size < 1:  # type: ignore[operator]
-        msg = f"polars_norm.{method}: window_size={window_size!r} must be an integer >= 1 (a number of rows)"
-        raise ValueError(msg)
-    return window_size  # type: ignore[return-value]
-
-
-def check_min_samples(min_samples: object, method: str, *, window_size: int | None = None) -> int:
-    """``min_samples``: an integer >= 1, at most ``window_size`` when there is one."""
-    if not _is_int(min_samples) or min_samples < 1:  # type: ignore[operator]
-        msg = f"polars_norm.{method}: min_samples={min_samples!r} must be an integer >= 1"
-        raise ValueError(msg)
-    if window_size is not None and min_samples > window_size:  # type: ignore[operator]
-        msg = f"polars_norm.{method}: min_samples={min_samples!r} must not exceed window_size={window_size!r}"
-        raise ValueError(msg)
-    return min_samples  # type: ignore[return-value]
-
-
-def check_closed(closed: object, method: str) -> ClosedInterval:
-    if closed not in _CLOSED:
-        msg = f"polars_norm.{method}: closed={closed!r} is not one of {', '.join(map(repr, _CLOSED))}"
-        raise ValueError(msg)
-    return closed  # type: ignore[return-value]
-
-
-def check_duration(value: object, param: str, method: str) -> Duration:
-    """A positive Polars duration: a string such as ``"1h"``, ``"3d12h"``, ``"5i"``, or a ``timedelta``."""
-    if isinstance(value, timedelta):
-        if value > timedelta(0):
-            return value
-    elif (
-        isinstance(value, str)
-        and _DURATION_RE.match(value)
-        and any(int(n) > 0 for n, _ in _DURATION_PART_RE.findall(value))
-    ):
-        return value
-    msg = (
-        f"polars_norm.{method}: {param}={value!r} must be a positive duration: a string such as "
-        "'30s', '1h', '3d12h' or '10i' (index count), or a datetime.timedelta"
-    )
-    raise ValueError(msg)
-
-
-_UNIT_NS = {
-    "ns": 1,
-    "us": 1_000,
-    "ms": 1_000_000,
-    "s": 1_000_000_000,
-    "m": 60_000_000_000,
-    "h": 3_600_000_000_000,
-    "d": 86_400_000_000_000,
-    "w": 604_800_000_000_000,
-}
-
-
-def duration_parts(value: Duration, param: str, method: str) -> tuple[int, bool]:
-    """A constant duration as ``(count, is_index)``: nanoseconds, or an index count for ``"Ni"``.
-
-    Calendar units (``mo``, ``q``, ``y``) have no fixed length and are refused,
-    as Polars' ``ewm_mean_by`` refuses them; so is mixing ``i`` with time units.
-    """
-    if isinstance(value, timedelta):
-        return (value.days * 86_400 + value.seconds) * 1_000_000_000 + value.microseconds * 1_000, False
-    parts = _DURATION_PART_RE.findall(value)
-    units = {unit for _, unit in parts}
-    if units & {"mo", "q", "y"} or ("i" in units and len(units) > 1):
-        msg = (
-            f"polars_norm.{method}: {param}={value!r} must be a constant duration (ns, us, ms, s, m, h, d, w) "
-            "or an index count ('10i'); calendar units (mo, q, y) have no fixed length"
-        )
-        raise ValueError(msg)
-    if units == {"i"}:
-        return sum(int(n) for n, _ in parts), True
-    return sum(int(n) * _UNIT_NS[unit] for n, unit in parts), False
 
 
 # --------------------------------------------------------------------------
@@ -213,51 +125,6 @@ def causal_pilot(x: pl.Expr) -> pl.Expr:
     return x.drop_nulls().first().replace(float("nan"), 0.0)
 
 
-def std_divisor(std: pl.Expr, lag: bool, *, undefined: bool = True) -> pl.Expr:
-    """A window's standard deviation as a divisor, read once.
-
-    Exactly zero (a constant window) becomes 1 (the zero-scale rule), except
-    when the row is in its own window (no ``lag``): it is then in a constant window, ``x - mean`` is
-    0 up to the rounding of the mean, and the zero becomes ``inf`` so the row
-    maps to exactly 0. Undefined (null: not
-    more than ``ddof`` values) becomes 1, as in the column-wise methods. NaN
-    (``nan="propagate"``) stays NaN. No tolerance is needed: Polars' rolling
-    kernels return an exact 0 on a constant window, and a constant expanding
-    history is exactly 0 after the pilot shift (tested on thousands of
-    random windows at magnitudes 1e-300 to 1e300); windows of distinct values,
-    however close, are scaled, accurately thanks to the pilot.
-    """
-    divisor = std.replace(0.0, 1.0 if lag else float("inf"))
-    # ``undefined=False``: every window with enough values for a mean has more than
-    # ``ddof``, so a null std only comes with a null mean (and output); skip the pass.
-    return divisor.fill_null(1.0) if undefined else divisor
-
-
-def spread_divisor(spread: pl.Expr) -> pl.Expr:
-    """A difference of two window statistics (range, quantile range, max |x|) as a divisor.
-
-    These are differences of data values, exactly zero when the window (or
-    its middle) is constant; zero becomes 1, so a constant window maps to
-    ``x - loc = 0`` exactly.
-    """
-    return spread.replace(0.0, 1.0)
-
-
-def tolerant_divisor(std: pl.Expr, tol: pl.Expr, lag: bool) -> pl.Expr:
-    """``std`` as a divisor, with ``std <= tol`` counting as zero, read once.
-
-    Zero becomes 1, or ``inf`` without ``lag`` (see :func:`std_divisor`).
-    Written without a condition on ``std`` so that no ``when/then`` sits on
-    it: ``clip(std, tol) - tol`` is exactly 0 where the scale is zero; that 0
-    becomes ``inf`` (or null, then ``1 - tol``); adding ``tol`` back gives
-    the scale itself (within an ulp) elsewhere. Undefined (null) becomes 1.
-    """
-    kept = std.clip(lower_bound=tol) - tol
-    kept = kept.replace(0.0, None) if lag else kept.replace(0.0, float("inf"))
-    return kept.fill_null(1.0 - tol) + tol
-
-
-# --------------------------------------------------------------------------
 # windows
 # --------------------------------------------------------------------------
 @dataclass(frozen=True)
@@ -268,6 +135,8 @@ class RowWindow:
     min_samples: int | None
     center: bool
     lag: bool
+    #: Per-row weights (``weights[-1]`` on the window's last row), scaled so the largest is in [0.5, 1).
+    weights: tuple[float, ...] | None = None
 
     @property
     def sees_row(self) -> bool:
@@ -299,6 +168,15 @@ class RowWindow:
         else:
             stat = v.rolling_quantile(q, "linear", self.window_size, min_samples=self.min_samples, center=self.center)
         return self._done(stat)
+
+    def sum(self, v: pl.Expr, weights: list[float] | None = None) -> pl.Expr:
+        """``sum(weights * v)`` over the window, or the plain sum; ``v`` null-free, no ``min_samples``.
+
+        Weights are aligned as Polars aligns them: ``weights[k]`` multiplies
+        the row ``window_size - 1 - k`` rows before the window's last row,
+        also in the partial windows at the ends of the column.
+        """
+        return self._done(v.rolling_sum(self.window_size, weights, min_samples=1, center=self.center))
 
 
 @dataclass(frozen=True)
@@ -353,6 +231,8 @@ def row_window(
     center: bool,
     lag: bool,
     method: str,
+    *,
+    weights: object = None,
 ) -> RowWindow:
     """Check the row-count window parameters and build the window."""
     size = check_window_size(window_size, method)
@@ -362,7 +242,13 @@ def row_window(
             f"polars_norm.{method}: lag=True and center=True contradict each other (a centered window sees the future)"
         )
         raise ValueError(msg)
-    return RowWindow(size, samples, bool(center), bool(lag))
+    scaled = None
+    if weights is not None:
+        checked = check_weights(weights, size, method)
+        # A power-of-two rescaling is exact and changes no z-score; it keeps the sums away from overflow.
+        unit = 2.0 ** -math.frexp(max(checked))[1]
+        scaled = tuple(w * unit for w in checked)
+    return RowWindow(size, samples, bool(center), bool(lag), scaled)
 
 
 _LAGGED_CLOSED: dict[str, ClosedInterval] = {"right": "none", "both": "left"}
@@ -429,3 +315,61 @@ def robust_in(window: Window, x: pl.Expr, *, quantile_range: tuple[float, float]
     q_lo, q_hi = quantile_range
     low, high = window.quantile(values, q_lo), window.quantile(values, q_hi)
     return (x - window.quantile(values, 0.5)) / spread_divisor(high - low)
+
+
+# --------------------------------------------------------------------------
+# weighted row windows: moments from weighted sums
+# --------------------------------------------------------------------------
+def weighted_zscore_in(window: RowWindow, x: pl.Expr, *, ddof: int, nan: NanPolicy) -> pl.Expr:
+    """``(x - weighted mean) / weighted std`` over a row window with ``window.weights``.
+
+    Polars' weighted ``rolling_mean``/``rolling_std`` refuse nulls and ignore
+    ``ddof``, so the moments come from weighted rolling sums over the
+    pilot-shifted values ``v`` with nulls (and ignored NaN) as 0 and a
+    validity indicator ``a``: ``W1 = sum(w a)``, ``W2 = sum(w**2 a)``,
+    ``S1 = sum(w v)``, ``S2 = sum(w v**2)``. Then ``mean = S1 / W1`` and,
+    with reliability weights, ``var = (S2 - S1**2 / W1) / (W1 - ddof W2 / W1)``
+    (equal weights give the unweighted variance with that ``ddof``). The
+    difference ``S2 - S1**2 / W1`` cancels: at most
+    :func:`weighted_sums_rtol` ``* S2`` of it counts as zero (a constant
+    window maps to 0), and a denominator within the same tolerance of 0
+    (effective sample size ``W1**2 / W2`` at most ``ddof``) is undefined
+    (scale 1). ``min_samples`` counts the valid rows; a window whose valid
+    rows all weigh 0 is null. Polars does not share repeated rolling
+    kernels, so each sum runs once, as a field of a struct the formula reads.
+    """
+    assert window.weights is not None
+    weights = list(window.weights)
+    rtol = weighted_sums_rtol(window.window_size)
+    # The pilot is the first valid value even when the column starts with NaN: the sums of
+    # squares need it far more than Polars' rolling_var does (a NaN-to-null pass costs little here).
+    centered = x - causal_pilot(window_values(x, "ignore"))
+    shifted = window_values(centered, nan)
+    valid = shifted.is_not_null().cast(pl.Float64)
+    filled = shifted.fill_null(0.0)
+    sums = {
+        "x": centered,
+        "n": window.sum(valid),
+        "w1": window.sum(valid, weights),
+        "s1": window.sum(filled, weights),
+        "s2": window.sum(filled * filled, weights),
+    }
+    if ddof:
+        sums["w2"] = window.sum(valid, [w * w for w in weights])
+    f = pl.field
+    moments = pl.struct([stat.alias(name) for name, stat in sums.items()]).struct.with_fields(mean=f("s1") / f("w1"))
+    moments = moments.struct.with_fields(
+        m2=f("s2") - f("s1") * f("mean"), d=f("w1") - ddof * f("w2") / f("w1") if ddof else f("w1")
+    )
+    zero_scale = float("inf") if window.sees_row else 1.0  # the rule of std_divisor
+    scale = (
+        pl.when(f("d") <= rtol * (1 + ddof) * f("w1"))
+        .then(1.0)
+        .when(f("m2") <= rtol * f("s2"))
+        .then(zero_scale)
+        .otherwise((f("m2") / f("d")).sqrt())
+        .fill_nan(float("inf"))  # sums of squares overflowed (|v| beyond ~1e150): the row maps to 0
+    )
+    needed = window.window_size if window.min_samples is None else window.min_samples
+    z = pl.when((f("n") >= needed) & (f("w1") > 0.0)).then((f("x") - f("mean")) / scale)
+    return moments.struct.with_fields(z=z).struct.field("z")

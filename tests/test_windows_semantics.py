@@ -23,6 +23,11 @@ METHODS: dict[str, Build] = {
     "rolling_zscore": lambda e: pn.rolling_zscore(e, 4, min_samples=2),
     "rolling_zscore_lag": lambda e: pn.rolling_zscore(e, 4, min_samples=1, lag=True),
     "rolling_zscore_center": lambda e: pn.rolling_zscore(e, 3, min_samples=2, center=True),
+    "rolling_zscore_weighted": lambda e: pn.rolling_zscore(e, 4, min_samples=2, weights=[0.5, 1.0, 0.0, 2.0]),
+    "rolling_zscore_weighted_lag": lambda e: pn.rolling_zscore(e, 3, min_samples=1, lag=True, weights=[1, 2, 3]),
+    "rolling_zscore_weighted_center": lambda e: pn.rolling_zscore(
+        e, 4, min_samples=2, center=True, weights=[1, 2, 3, 4]
+    ),
     "rolling_minmax": lambda e: pn.rolling_minmax(e, 3, min_samples=1),
     "rolling_robust": lambda e: pn.rolling_robust(e, 5, min_samples=2),
     "rolling_maxabs": lambda e: pn.rolling_maxabs(e, 3, min_samples=1, lag=True),

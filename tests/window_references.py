@@ -118,7 +118,7 @@ def row_windows(n: int, size: int, *, center: bool = False, lag: bool = False) -
     out = []
     for i in range(n):
         if center:
-            end = i + size // 2
+            end = i + (size - 1) // 2  # Polars and pandas: the extra row of an even window is before
             start = end - size + 1
         else:
             end = i - 1 if lag else i
@@ -184,4 +184,60 @@ def ewm_by(
             var = ss / denom if denom > 1e-12 else None
         std = None if var is None else math.sqrt(var)
         out.append((x - mean) / scale_or_one(std, abs(mean)))
+    return out
+
+
+def weighted_rolling_zscore(
+    xs: Sequence[Row],
+    weights: Sequence[float],
+    *,
+    min_samples: int | None = None,
+    ddof: int = 1,
+    center: bool = False,
+    lag: bool = False,
+    nan: str = "ignore",
+) -> list[Row]:
+    """Weighted rolling z-score, window by window, in exact rational arithmetic.
+
+    ``weights[k]`` multiplies the row ``k`` places after the start of the full window
+    (Polars' alignment, also in the partial windows at the ends). Mean ``sum(w v) / W1``,
+    reliability-weighted variance ``M2 / (W1 - ddof W2 / W1)`` with ``M2 = sum(w (v - mean)**2)``;
+    a denominator <= 0 is undefined (scale 1); ``M2`` at most ``rtol * sum(w (v - pilot)**2)``
+    (the documented tolerance, ``pilot`` the first valid value) is a zero scale:
+    0 without ``lag``, scale 1 with it. ``min_samples`` (default ``len(weights)``) counts the
+    valid rows; no weight on them gives null. ``nan="propagate"``: a NaN in the window gives NaN.
+    """
+    size = len(weights)
+    needed = size if min_samples is None else min_samples
+    rtol = 4.0 * (size + 1) * sys.float_info.epsilon
+    first = next((v for v in xs if is_valid(v)), None)
+    pilot = Fraction(0) if first is None else Fraction(first)
+    out: list[Row] = []
+    for i, x in enumerate(xs):
+        end = i + (size - 1) // 2 if center else (i - 1 if lag else i)
+        start = end - size + 1
+        rows = [(weights[p - start], xs[p]) for p in range(max(start, 0), min(end, len(xs) - 1) + 1)]
+        seen = [(w, v) for w, v in rows if v is not None and (nan == "propagate" or not math.isnan(v))]
+        if x is None or len(seen) < needed or sum(Fraction(w) for w, _ in seen) == 0:
+            out.append(None)
+            continue
+        if math.isnan(x) or any(math.isnan(v) for _, v in seen):  # type: ignore[arg-type]
+            out.append(math.nan)
+            continue
+        w = [Fraction(a) for a, _ in seen]
+        v = [Fraction(b) for _, b in seen]  # type: ignore[arg-type]
+        w1 = sum(w)
+        mean = sum(a * b for a, b in zip(w, v, strict=True)) / w1
+        m2 = sum(a * (b - mean) ** 2 for a, b in zip(w, v, strict=True))
+        denom = w1 - ddof * sum(a * a for a in w) / w1
+        if denom <= 0:
+            scale = Fraction(1)
+        elif m2 <= Fraction(rtol) * sum(a * (b - pilot) ** 2 for a, b in zip(w, v, strict=True)):
+            if not lag:
+                out.append(0.0)
+                continue
+            scale = Fraction(1)
+        else:
+            scale = Fraction(math.sqrt(m2 / denom))
+        out.append(float((Fraction(x) - mean) / scale))
     return out
