@@ -273,6 +273,7 @@ def ewm_zscore_by(
     by: str | pl.Expr,
     *,
     half_life: Duration,
+    min_samples: int = 1,
     bias: bool = False,
     lag: bool = False,
     nan: NanPolicy = "ignore",
@@ -289,6 +290,11 @@ def ewm_zscore_by(
         The time over which a weight halves: a constant Polars duration
         (``"30m"``, ``"1d12h"``), a ``timedelta``, or ``"Ni"`` for an integer
         ``by``.
+    min_samples
+        Valid values needed before a result (default 1): a row with fewer
+        valid values among the rows it is normalized by (itself and the
+        rows at earlier or equal times; the rows before it with ``lag``)
+        is null, as in :func:`ewm_zscore`. Per group under ``.over``.
     bias
         Use the biased (weighted population) variance; by default it is
         corrected for the effective sample size (module notes), so a row with
@@ -341,6 +347,7 @@ def ewm_zscore_by(
     """
     half_life = check_duration(half_life, "half_life", "ewm_zscore_by")
     duration_parts(half_life, "half_life", "ewm_zscore_by")  # refuse calendar units now
+    samples = check_min_samples(min_samples, "ewm_zscore_by")
     check_nan(nan, "ewm_zscore_by")
     by_expr = pl.col(by) if isinstance(by, str) else by
 
@@ -380,7 +387,15 @@ def ewm_zscore_by(
             mean, std, memory = (total / weight).forward_fill(), var.sqrt().forward_fill(), weight.forward_fill()
             if lag:
                 mean, std, memory = mean.shift(1), std.shift(1), memory.shift(1)
-            return (centered - mean) / tolerant_divisor(std, _rounding_floor(shifted, memory, lag), lag)
+            z = (centered - mean) / tolerant_divisor(std, _rounding_floor(shifted, memory, lag), lag)
+            if samples == 1:  # one valid value: the rows without one already have no statistics
+                return z
+            # Valid values seen so far in time order (ties in row order), as the sums see them.
+            order = pl.int_range(pl.len()).sort_by(b, maintain_order=True)
+            seen = shifted.is_not_null().gather(order).cum_sum().gather(order.arg_sort())
+            if lag:
+                seen = seen.shift(1)
+            return pl.when(seen >= samples).then(z)
 
         return by_expr.pipe_with_dtype(with_clock)
 

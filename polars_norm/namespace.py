@@ -329,12 +329,15 @@ class NormNamespace:
         by: str | pl.Expr,
         *,
         half_life: Duration,
+        min_samples: int = 1,
         bias: bool = False,
         lag: bool = False,
         nan: NanPolicy = "ignore",
     ) -> pl.Expr:
         """Time-decayed EW z-score; see :func:`polars_norm.ewm_zscore_by`."""
-        return ewm.ewm_zscore_by(self._expr, by, half_life=half_life, bias=bias, lag=lag, nan=nan)
+        return ewm.ewm_zscore_by(
+            self._expr, by, half_life=half_life, min_samples=min_samples, bias=bias, lag=lag, nan=nan
+        )
 
     # -- vector cells: Array / List columns, one vector per row --------------
     def vector_norm(self, p: float = 2, *, nan: NanPolicy = "ignore") -> pl.Expr:

@@ -305,6 +305,36 @@ def test_ewm_zscore_by_matches_explicit_weights(
     assert_rows_close(_run(expr, xs, t=times), want, rtol=1e-7, atol=1e-7)
 
 
+@settings(max_examples=15)
+@given(
+    xs=series(min_size=1, max_size=30),
+    steps=st.lists(st.integers(0, 2), min_size=30, max_size=30),
+    min_samples=st.integers(1, 5),
+    lag=st.booleans(),
+)
+def test_ewm_zscore_by_min_samples_counts_valid_values_so_far(
+    xs: list[Row], steps: list[int], min_samples: int, lag: bool
+) -> None:
+    times = np.cumsum(steps[: len(xs)]).tolist()
+    want = ref.ewm_by(xs, times, 2.0, lag=lag, min_samples=min_samples)
+    expr = pn.ewm_zscore_by(pl.col("x"), "t", half_life="2i", lag=lag, min_samples=min_samples)
+    df = pl.DataFrame({"x": xs, "t": times}, schema={"x": pl.Float64, "t": pl.Int64}, nan_to_null=False)
+    assert_rows_close(df.select(expr).to_series().to_list(), want, rtol=1e-7, atol=1e-7)
+
+
+def test_ewm_zscore_by_min_samples_follows_time_order_when_by_is_unsorted() -> None:
+    rng = np.random.default_rng(8)
+    xs: list[Row] = [None if i % 5 == 0 else float(v) for i, v in enumerate(rng.integers(-9, 9, 40))]
+    times = rng.integers(0, 15, 40).tolist()  # unsorted, with ties
+    want = ref.ewm_by(xs, times, 3.0, min_samples=4)
+    df = pl.DataFrame({"x": xs, "t": times}, schema={"x": pl.Float64, "t": pl.Int64})
+    got = df.select(pn.ewm_zscore_by(pl.col("x"), "t", half_life="3i", min_samples=4)).to_series().to_list()
+    assert_rows_close(got, want, rtol=1e-7, atol=1e-7)
+    assert sum(v is None for v in got) > sum(v is None for v in xs)  # some rows really are below min_samples
+    namespace = df.select(pl.col("x").norm.ewm_zscore_by("t", half_life="3i", min_samples=4)).to_series()
+    assert_rows_close(namespace.to_list(), want)
+
+
 @pytest.mark.parametrize(
     ("unit", "half_life"),
     [("ns", "90m"), ("us", "1h"), ("ms", "1d12h"), (None, "2d"), (None, "12h")],

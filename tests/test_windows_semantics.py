@@ -43,6 +43,8 @@ METHODS: dict[str, Build] = {
     "ewm_zscore_lag": lambda e: pn.ewm_zscore(e, alpha=0.3, adjust=False, lag=True),
     "ewm_zscore_by": lambda e: pn.ewm_zscore_by(e, "t", half_life="2i"),
     "ewm_zscore_by_lag": lambda e: pn.ewm_zscore_by(e, "t", half_life="3i", bias=True, lag=True),
+    "ewm_zscore_by_min_samples": lambda e: pn.ewm_zscore_by(e, "t", half_life="2i", min_samples=3),
+    "ewm_zscore_by_min_samples_lag": lambda e: pn.ewm_zscore_by(e, "t", half_life="2i", min_samples=2, lag=True),
 }
 CAUSAL = [name for name in METHODS if not name.endswith("center")]
 
@@ -303,6 +305,8 @@ def test_lagged_by_window_opens_the_right_end() -> None:
         (lambda: pn.ewm_zscore_by(pl.col("x"), "t", half_life="1mo"), r"half_life='1mo' must be a constant"),
         (lambda: pn.ewm_zscore_by(pl.col("x"), "t", half_life="1d2i"), r"half_life='1d2i' must be a constant"),
         (lambda: pn.ewm_zscore_by(pl.col("x"), "t", half_life="soon"), r"half_life='soon' must be a positive"),
+        (lambda: pn.ewm_zscore_by(pl.col("x"), "t", half_life="2i", min_samples=0), r"ewm_zscore_by: min_samples=0"),
+        (lambda: pl.col("x").norm.ewm_zscore_by("t", half_life="2i", min_samples=1.5), r"min_samples=1.5 must be an"),  # type: ignore[arg-type]
         (lambda: pn.rolling_zscore(pl.col("x"), 3, nan="drop"), r"nan='drop' is not one of"),  # type: ignore[arg-type]
     ],
 )

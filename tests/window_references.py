@@ -148,9 +148,19 @@ def expanding_windows(n: int, *, lag: bool = False) -> list[list[int]]:
 
 
 def ewm_by(
-    xs: Sequence[Row], times: Sequence[float], half_life: float, *, bias: bool = False, lag: bool = False
+    xs: Sequence[Row],
+    times: Sequence[float],
+    half_life: float,
+    *,
+    bias: bool = False,
+    lag: bool = False,
+    min_samples: int = 1,
 ) -> list[Row]:
-    """Time-decayed EW z-score from explicit weights ``2**(-(t_i - t_j)/half_life)`` for each row."""
+    """Time-decayed EW z-score from explicit weights ``2**(-(t_i - t_j)/half_life)`` for each row.
+
+    The weights are rounded to doubles, then everything is exact (``fractions``), so a constant
+    history has exactly zero variance. Fewer than ``min_samples`` valid rows in it give null.
+    """
     out: list[Row] = []
     for i, x in enumerate(xs):
         if x is None:
@@ -165,25 +175,25 @@ def ewm_by(
                 for j in range(len(xs))
                 if (times[j] < times[i] or (times[j] == times[i] and j <= i)) and is_valid(xs[j])
             ]
-        if not idx:
+        if not idx or len(idx) < min_samples:
             out.append(None)
             continue
         if math.isnan(x):
             out.append(math.nan)
             continue
         t_ref = max(times[j] for j in idx) if lag else times[i]
-        w = [2.0 ** (-(t_ref - times[j]) / half_life) for j in idx]
-        v = [xs[j] for j in idx]
-        sw = math.fsum(w)
-        mean = math.fsum(a * b for a, b in zip(w, v, strict=True)) / sw  # type: ignore[operator]
-        ss = math.fsum(a * (b - mean) ** 2 for a, b in zip(w, v, strict=True))  # type: ignore[operator]
+        w = [Fraction(2.0 ** (-(t_ref - times[j]) / half_life)) for j in idx]
+        v = [Fraction(xs[j]) for j in idx]  # type: ignore[arg-type]
+        sw = sum(w)
+        mean = sum(a * b for a, b in zip(w, v, strict=True)) / sw
+        ss = sum(a * (b - mean) ** 2 for a, b in zip(w, v, strict=True))
         if bias:
-            var: float | None = ss / sw
+            var: Fraction | None = ss / sw
         else:
-            denom = sw - math.fsum(a * a for a in w) / sw
-            var = ss / denom if denom > 1e-12 else None
+            denom = sw - sum(a * a for a in w) / sw
+            var = ss / denom if denom > Fraction(1, 10**12) else None
         std = None if var is None else math.sqrt(var)
-        out.append((x - mean) / scale_or_one(std, abs(mean)))
+        out.append(float((Fraction(x) - mean) / Fraction(scale_or_one(std, abs(float(mean))))))
     return out
 
 
