@@ -59,6 +59,25 @@ def rows(n: int = 10_000_000, repeat: int = 3, *, slow_baselines: bool = True, b
         for x in cols
     ]
     ours_robust = [pn.rolling_robust(x, WINDOW) for x in cols]
+    # Weighted (linear weights, heaviest on the current row): Polars' own weighted mean/std work on
+    # these null-free columns only, and give the population std; numpy convolves the same sums.
+    weights = np.linspace(0.01, 1.0, WINDOW).tolist()
+    hand_wz = [(x - x.rolling_mean(WINDOW, weights)) / x.rolling_std(WINDOW, weights) for x in cols]
+    ours_wz = [pn.rolling_zscore(x, WINDOW, weights=weights) for x in cols]
+
+    def numpy_wz(head: int | None = None) -> dict[str, np.ndarray]:
+        kernel = np.asarray(weights)[::-1]  # np.convolve flips it back: weights[-1] on the last row
+        w1, w2 = kernel.sum(), (kernel * kernel).sum()
+        out = {}
+        for c in COLUMNS:
+            a = data[c][:head]
+            s1, s2 = np.convolve(a, kernel, "valid"), np.convolve(a * a, kernel, "valid")
+            mean = s1 / w1
+            out[c] = (a[WINDOW - 1 :] - mean) / np.sqrt((s2 - s1 * mean) / (w1 - w2 / w1))
+        return out
+
+    got_wz = df.head(2000).select(ours_wz)[WINDOW - 1 :]  # sanity: numpy computes the same z-scores
+    np.testing.assert_allclose(got_wz.to_numpy(), np.column_stack(list(numpy_wz(2000).values())), rtol=1e-6)
 
     def pandas_z() -> object:
         r = pdf.rolling(WINDOW)
@@ -95,6 +114,8 @@ def rows(n: int = 10_000_000, repeat: int = 3, *, slow_baselines: bool = True, b
     if con is not None:
         duck_name = "DuckDB MIN/MAX OVER (ROWS BETWEEN 99 PRECEDING)"
         compare("rolling_minmax (lazy)", lazy(ours_mm), duck_name, duck.query(con, duck_mm))
+    compare("rolling_zscore, weights (lazy)", lazy(ours_wz), "hand-written weighted Polars (lazy)", lazy(hand_wz))
+    compare("rolling_zscore, weights (lazy)", lazy(ours_wz), "numpy np.convolve weighted sums", numpy_wz)
     compare("rolling_robust (lazy)", lazy(ours_robust), "hand-written Polars (lazy)", lazy(hand_robust))
     if slow_baselines:
         compare("rolling_robust (lazy)", lazy(ours_robust), "pandas rolling median/quantile", pandas_robust, 2.0)
