@@ -191,9 +191,7 @@ class NormNamespace:
         nan: NanPolicy = "ignore",
     ) -> pl.Expr:
         """Rolling ``x / max|x|``; see :func:`polars_norm.rolling_maxabs`."""
-        return rolling.rolling_maxabs(
-            self._expr, window_size, min_samples=min_samples, center=center, lag=lag, nan=nan
-        )
+        return rolling.rolling_maxabs(self._expr, window_size, min_samples=min_samples, center=center, lag=lag, nan=nan)
 
     def rolling_zscore_by(
         self,

@@ -154,9 +154,7 @@ def test_float32_stays_float32_but_accumulates_in_float64() -> None:
     ],
 )
 @pytest.mark.parametrize("method", ["zscore", "minmax", "robust", "quantile", "l2", "softmax", "box_cox"])
-def test_non_numeric_column_raises_naming_column_dtype_method(
-    series: pl.Series, dtype_text: str, method: str
-) -> None:
+def test_non_numeric_column_raises_naming_column_dtype_method(series: pl.Series, dtype_text: str, method: str) -> None:
     expr = getattr(pl.col("s").norm, method)(*((0.5,) if method == "box_cox" else ()))
     lazy = series.to_frame().lazy().select(expr)  # building the query is fine...
     with pytest.raises(Exception, match=rf"polars_norm\.{method}: column 's' has dtype {dtype_text}") as info:
