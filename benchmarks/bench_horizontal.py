@@ -85,8 +85,8 @@ def quantile_rows(n: int = 1_000_000, repeat: int = 5, *, budget: float = 20.0) 
     ours = polars_norm.quantile_normalize(df.columns)
     assert np.allclose(df.select(ours).to_numpy(), numpy_quantile_normalize(X))
     reference = [("numpy (argsort, tie runs via cumsum)", lambda: numpy_quantile_normalize(df.to_numpy()))]
-    # Polars 2.1's default engine sends this query to the streaming engine, which takes
-    # seconds to plan it whatever the size: measure the in-memory engine.
+    # Polars 2.1's default engine sends this query (sorts, gathers) to the streaming engine,
+    # slower in memory: measure the in-memory engine, as bench_columnwise does.
     out = compare_many(
         "quantile_normalize, lazy (in-memory engine)",
         lambda: df.lazy().select(ours).collect(engine="in-memory"),
