@@ -131,15 +131,29 @@ def _pilot_literals(lf: pl.LazyFrame, columns: Sequence[str]) -> dict[str, tuple
     return out
 
 
-def _flat_aggs(i: int, column: str, shift: pl.Expr, scale: pl.Expr, norm_orders: Sequence[float]) -> list[pl.Expr]:
-    x = pl.col(column).cast(pl.Float64)
-    v = x.fill_nan(None)
-    d = (v - shift) / scale
-    a = v.abs() / scale
+def _staged(lf: pl.LazyFrame, i: int, column: str, shift: pl.Expr, scale: pl.Expr) -> pl.LazyFrame:
+    """Add the per-row values the reductions of column ``i`` read, each computed once.
+
+    ``v``: the value as Float64, NaN as null; ``d = (v - shift) / scale``;
+    ``a = |v| / scale``. Written as columns of a ``with_columns`` stage, they
+    are computed once per row: inside the reductions Polars' streaming engine
+    would compute ``fill_nan`` (a when/then) and ``d`` again for every use.
+    """
+    v = pl.col(column).cast(pl.Float64).fill_nan(None)
+    return lf.with_columns(v.alias(_tmp(i, "v"))).with_columns(
+        ((pl.col(_tmp(i, "v")) - shift) / scale).alias(_tmp(i, "d")),
+        (pl.col(_tmp(i, "v")).abs() / scale).alias(_tmp(i, "a")),
+    )
+
+
+def _flat_aggs(i: int, column: str, norm_orders: Sequence[float]) -> list[pl.Expr]:
+    """The reductions of column ``i`` over the columns :func:`_staged` added."""
+    x = pl.col(column)
+    v, d, a = pl.col(_tmp(i, "v")), pl.col(_tmp(i, "d")), pl.col(_tmp(i, "a"))
     aggs = [
         v.count().cast(pl.Int64).alias(_tmp(i, "count")),
         x.null_count().cast(pl.Int64).alias(_tmp(i, "null_count")),
-        x.is_nan().sum().cast(pl.Int64).alias(_tmp(i, "nan_count")),
+        x.cast(pl.Float64).is_nan().sum().cast(pl.Int64).alias(_tmp(i, "nan_count")),
         d.sum().alias(_tmp(i, "s1")),
         (d * d).sum().alias(_tmp(i, "s2")),
         v.min().alias(_tmp(i, "min")),
@@ -211,24 +225,21 @@ def _flat_pass(
     engine: str,
 ) -> pl.DataFrame:
     if isinstance(pilot, dict):
-        aggs = [
-            a
-            for i, c in enumerate(columns)
-            for a in _flat_aggs(i, c, pl.lit(pilot[c][0]), pl.lit(pilot[c][1]), norm_orders)
-        ]
-        query = lf.group_by(by).agg(aggs) if by else lf.select(aggs)
+        staged = lf
+        for i, c in enumerate(columns):
+            staged = _staged(staged, i, c, pl.lit(pilot[c][0]), pl.lit(pilot[c][1]))
+        aggs = [a for i, c in enumerate(columns) for a in _flat_aggs(i, c, norm_orders)]
+        query = staged.group_by(by).agg(aggs) if by else staged.select(aggs)
         wide = query.collect(engine=engine)  # type: ignore[call-overload]
         wide = wide.with_columns(
             [pl.lit(pilot[c][j]).alias(_tmp(i, f)) for i, c in enumerate(columns) for j, f in enumerate("ks")]
         )
     else:
         # per-group pilots (grouped only): a join to the small pilot frame, then flat reductions
-        aggs = [
-            a
-            for i, c in enumerate(columns)
-            for a in _flat_aggs(i, c, pl.col(_tmp(i, "k")), pl.col(_tmp(i, "s")), norm_orders)
-        ]
         joined = lf.join(pilot.lazy(), on=list(by), how="left", nulls_equal=True)
+        for i, c in enumerate(columns):
+            joined = _staged(joined, i, c, pl.col(_tmp(i, "k")), pl.col(_tmp(i, "s")))
+        aggs = [a for i, c in enumerate(columns) for a in _flat_aggs(i, c, norm_orders)]
         wide = joined.group_by(by).agg(aggs).collect(engine=engine)  # type: ignore[call-overload]
         wide = wide.join(pilot, on=list(by), how="left", nulls_equal=True)
     return _finish(wide, by, columns, norm_orders)
