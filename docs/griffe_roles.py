@@ -49,6 +49,9 @@ RENDERED = (
     "polars_norm.cli",
     "polars_norm.semantics",
     "polars_norm.special",
+    "polars_norm.ray.datasets",
+    "polars_norm.ray.files",
+    "polars_norm.ray.preprocessor",
 )
 
 
