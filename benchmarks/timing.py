@@ -68,23 +68,16 @@ def compare(
 ) -> Row:
     """Time ``ours`` and ``alt`` in turns, ``repeat`` rounds at most; best of each.
 
-    Both sides always get the same number of runs. After the first round, no
+    Both sides always get the same number of runs, and who goes first rotates
+    (see :func:`compare_many`). After the first round, no
     new round starts once the pair has taken ``budget`` seconds (slow
     alternatives such as scikit-learn's ``QuantileTransformer`` then run once
     or twice, and so does ours).
     """
-    t_ours = t_alt = math.inf
-    spent = 0.0
-    for _ in range(max(1, repeat)):
-        a = once(ours)
-        b = once(alt, collect=False)
-        t_ours, t_alt = min(t_ours, a), min(t_alt, b)
-        spent += a + b
-        if spent > budget:
-            break
-    row = Row(case, t_ours, alternative, t_alt, note)
+    (row,) = compare_many(case, ours, [(alternative, alt)], repeat, budget=budget, verbose=False)
+    row = Row(case, row.ours_s, alternative, row.alt_s, note)
     if verbose:
-        line = f"  {case}: {t_ours:.3f} s | {alternative}: {t_alt:.3f} s | {row.ratio:.2f}x"
+        line = f"  {case}: {row.ours_s:.3f} s | {alternative}: {row.alt_s:.3f} s | {row.ratio:.2f}x"
         print(line, file=sys.stderr, flush=True)
     return row
 
@@ -101,24 +94,27 @@ def compare_many(
     """Time ``ours`` against several alternatives: each round runs ours once, then every alternative.
 
     Cheaper than one :func:`compare` per alternative (ours runs once a round,
-    not once per alternative), with the same guarantees: every contender gets
-    the same number of runs, and no new round starts after ``budget`` seconds.
+    not once per alternative): every contender gets the same number of runs,
+    the contender that goes first rotates from round to round, and no new
+    round starts after ``budget`` seconds.
     """
-    t_ours = math.inf
-    t_alt = [math.inf] * len(alternatives)
+    contenders = [ours, *(alt for _, alt in alternatives)]
+    best = [math.inf] * len(contenders)
     spent = 0.0
-    for _ in range(max(1, repeat)):
-        a = once(ours)
-        t_ours, spent = min(t_ours, a), spent + a
-        for i, (_, alt) in enumerate(alternatives):
-            b = once(alt, collect=False)
-            t_alt[i], spent = min(t_alt[i], b), spent + b
+    for r in range(max(1, repeat)):
+        # The first call of a round runs on pages the previous case freed (page faults, cold
+        # caches); later calls reuse what the one before them freed. Rotating who goes first
+        # keeps that cost off any one side: with best-of, each side gets warm runs.
+        for step in range(len(contenders)):
+            i = (r + step) % len(contenders)
+            t = once(contenders[i], collect=step == 0)
+            best[i], spent = min(best[i], t), spent + t
         if spent > budget:
             break
-    rows = [Row(case, t_ours, name, t) for (name, _), t in zip(alternatives, t_alt, strict=True)]
+    rows = [Row(case, best[0], name, t) for (name, _), t in zip(alternatives, best[1:], strict=True)]
     if verbose:
         for row in rows:
-            line = f"  {case}: {t_ours:.3f} s | {row.alternative}: {row.alt_s:.3f} s | {row.ratio:.2f}x"
+            line = f"  {case}: {row.ours_s:.3f} s | {row.alternative}: {row.alt_s:.3f} s | {row.ratio:.2f}x"
             print(line, file=sys.stderr, flush=True)
     return rows
 
