@@ -120,15 +120,6 @@ def per_column(exprs: tuple[IntoColumns, ...], method: str, build: _RowBuilder) 
     return [output(i) for i in range(len(inputs))]
 
 
-def _pow2(exponent: pl.Expr) -> pl.Expr:
-    return pl.lit(2.0).pow(exponent)
-
-
-def _row_maxabs(vs: list[pl.Expr]) -> pl.Expr:
-    """Largest ``|v|`` of the row; max_horizontal skips nulls and NaN."""
-    return pl.max_horizontal([v.abs() for v in vs])
-
-
 def _any_nan(xs: list[pl.Expr]) -> pl.Expr:
     return pl.any_horizontal([x.is_nan() for x in xs])
 

@@ -15,13 +15,12 @@ from statistics import NormalDist
 import polars as pl
 
 from polars_norm.semantics import (
-    ZERO_SCALE_FLOOR,
-    ZERO_SCALE_RTOL,
     NanPolicy,
     check_ddof,
     check_feature_range,
     check_nan,
     check_quantile_range,
+    inverse_of_unit_std,
     inverse_scale,
     max_abs,
     numeric_expr,
@@ -63,11 +62,7 @@ def inverse_std(x: pl.Expr, centered: pl.Expr, *, ddof: int, nan: NanPolicy) -> 
     # three times; max_abs is null without data, and k is then 0)
     k = std_unit_exponent(max_abs(x, nan))
     unit_std = valid_values(centered * pl.lit(2.0).pow(-k), nan, like=x).std(ddof)
-    ceiling = 1.0 / ZERO_SCALE_RTOL
-    inverse_unit = (1.0 / unit_std).clip(upper_bound=ceiling).replace(ceiling, 0.0).fill_null(0.0)
-    # A standard deviation below the smallest normal double is clamped to it
-    # (the zero-scale rule), so the inverse stays finite: 2**1022 at most.
-    return (inverse_unit * pl.lit(2.0).pow(-k)).clip(upper_bound=1.0 / ZERO_SCALE_FLOOR)
+    return inverse_of_unit_std(unit_std, k)
 
 
 def zscore(expr: pl.Expr, *, ddof: int = 1, nan: NanPolicy = "ignore") -> pl.Expr:

@@ -64,6 +64,7 @@ __all__ = [
     "check_positive",
     "check_quantile_range",
     "float_dtype",
+    "inverse_of_unit_std",
     "inverse_scale",
     "max_abs",
     "numeric_expr",
@@ -179,6 +180,22 @@ def std_is_zero(std: pl.Expr, maxabs: pl.Expr) -> pl.Expr:
     ``k`` is :func:`std_unit_exponent` of the data's ``max|x|``. Null stays null.
     """
     return std * pl.lit(2.0).pow(-std_unit_exponent(maxabs)) <= ZERO_SCALE_RTOL
+
+
+def inverse_of_unit_std(unit_std: pl.Expr, k: pl.Expr) -> pl.Expr:
+    """``1 / std`` from ``unit_std = std * 2**-k``, with the zero-scale rule of a standard deviation.
+
+    ``unit_std`` at most ``ZERO_SCALE_RTOL`` (the values lie within about an
+    ulp of each other: the test of :func:`std_is_zero`) or null (undefined)
+    gives 0, so the centered values, rounding noise, map to exactly 0. A
+    standard deviation below the smallest normal double is clamped to it, so
+    the inverse stays finite (``2**1022`` at most). NaN stays NaN.
+    ``unit_std`` is referenced once: an eager ``select`` would compute every
+    extra reference again.
+    """
+    ceiling = 1.0 / ZERO_SCALE_RTOL
+    inverse_unit = (1.0 / unit_std).clip(upper_bound=ceiling).replace(ceiling, 0.0).fill_null(0.0)
+    return (inverse_unit * pl.lit(2.0).pow(-k)).clip(upper_bound=1.0 / ZERO_SCALE_FLOOR)
 
 
 def scale_or_one(scale: pl.Expr, *, maxabs: pl.Expr | None = None) -> pl.Expr:

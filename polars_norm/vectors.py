@@ -43,13 +43,13 @@ import polars as pl
 
 from polars_norm.semantics import (
     ZERO_SCALE_FLOOR,
-    ZERO_SCALE_RTOL,
     NanPolicy,
     _column_label,
     check_ddof,
     check_nan,
     check_p,
     float_dtype,
+    inverse_of_unit_std,
     pow2_exponent,
 )
 
@@ -388,11 +388,8 @@ def _zscore_cells(x: pl.Expr, vec: _Vec, *, ddof: int, nan: NanPolicy) -> pl.Exp
     dof = count - ddof
     # The standard deviation in units of 2**km (so max|x| is in [1, 2)); null when undefined.
     unit_std = pl.when(dof <= 0).then(None).otherwise((ss / dof).sqrt() * _pow2(h / 2.0 - km))
-    # The zero-scale rule of the column-wise z-score (std_is_zero), with one
-    # reference to the std: at most ZERO_SCALE_RTOL in these units gives 0.
-    ceiling = 1.0 / ZERO_SCALE_RTOL
-    inverse_unit = (1.0 / unit_std).clip(upper_bound=ceiling).replace(ceiling, 0.0).fill_null(0.0)
-    inverse = (inverse_unit * _pow2(-km)).clip(upper_bound=1.0 / ZERO_SCALE_FLOOR)
+    # The zero-scale rule of the column-wise z-score, with one reference to the std.
+    inverse = inverse_of_unit_std(unit_std, km)
     return (x - vec.scalar(mean)) * vec.scalar(inverse)
 
 
