@@ -134,9 +134,20 @@ def yeo_johnson(expr: pl.Expr, lmbda: float) -> pl.Expr:
     lmbda = check_finite(lmbda, "lmbda", "yeo_johnson")
 
     def build(x: pl.Expr, _: object) -> pl.Expr:
-        positive = _pow_minus_one_over(x.log1p(), lmbda)
-        negative = -_pow_minus_one_over((-x).log1p(), 2.0 - lmbda)
-        return pl.when(x >= 0.0).then(positive).when(x < 0.0).then(negative).otherwise(x)
+        if lmbda in (0.0, 2.0):
+            # one side is its log limit: the two-branch form is cheap here
+            positive = _pow_minus_one_over(x.log1p(), lmbda)
+            negative = -_pow_minus_one_over((-x).log1p(), 2.0 - lmbda)
+            return pl.when(x >= 0.0).then(positive).when(x < 0.0).then(negative).otherwise(x)
+        # One branch for both signs: with p = lmbda (x >= 0) or 2 - lmbda
+        # (x < 0), the result is sign(x) * expm1(p * log1p(|x|)) / p. A
+        # when/then evaluates every branch on every row, so this computes the
+        # transcendental functions once per value instead of twice.
+        # (NaN rows: log1p(NaN) is NaN; null rows stay null.)
+        non_negative = x >= 0.0
+        power = pl.when(non_negative).then(pl.lit(lmbda)).otherwise(pl.lit(2.0 - lmbda))
+        factor = pl.when(non_negative).then(pl.lit(1.0 / lmbda)).otherwise(pl.lit(-1.0 / (2.0 - lmbda)))
+        return expm1(x.abs().log1p() * power) * factor
 
     return numeric_expr(expr, "yeo_johnson", build)
 

@@ -60,7 +60,10 @@ def inverse_std(x: pl.Expr, centered: pl.Expr, *, ddof: int, nan: NanPolicy) -> 
     """
     # (no fill_nan here: Polars rewrites it into a when/then that evaluates k
     # three times; max_abs is null without data, and k is then 0)
-    k = std_unit_exponent(max_abs(x, nan))
+    # max|x| skipping NaN even when propagating: with a NaN the standard
+    # deviation is NaN whatever k is, and NaN-propagating max/min run at
+    # half the speed of Polars' NaN-skipping ones.
+    k = std_unit_exponent(max_abs(x, "ignore"))
     unit_std = valid_values(centered * pl.lit(2.0).pow(-k), nan, like=x).std(ddof)
     return inverse_of_unit_std(unit_std, k)
 

@@ -262,6 +262,21 @@ def test_box_cox_small_lambda_is_precise() -> None:
     assert out == pytest.approx(exact, rel=1e-14)
 
 
+@pytest.mark.parametrize("lmbda", [0.5, 1e-9, 2.0 - 1e-9, -3.0, 0.0, 2.0])
+def test_yeo_johnson_is_precise_near_zero_and_near_the_log_limits(lmbda: float) -> None:
+    # ((1 + x)**l - 1) / l loses about 1e-16 / |x| relatively (1e-6 at 1e-10)
+    x = [-1e6, -3.0, -1e-10, -1e-300, 0.0, 1e-300, 1e-10, 0.25, 7.0, 1e6]
+
+    def exact(v: float) -> float:
+        p = lmbda if v >= 0 else 2.0 - lmbda
+        t = math.log1p(abs(v))
+        r = t if p == 0.0 else math.expm1(p * t) / p
+        return math.copysign(r, v) if v != 0 else 0.0
+
+    out = pl.DataFrame({"x": x}).select(pl.col("x").norm.yeo_johnson(lmbda))["x"].to_list()
+    assert out == pytest.approx([exact(v) for v in x], rel=1e-14, abs=0.0)
+
+
 def test_ndtri_against_statistics_normaldist() -> None:
     from statistics import NormalDist
 
