@@ -30,6 +30,7 @@ import polars as pl
 from timing import Row, best_of, compare, compare_many, markdown_table
 
 import polars_norm  # noqa: F401
+from polars_norm.special import expm1
 
 ExprFn = Callable[[pl.Expr], pl.Expr]
 
@@ -78,15 +79,11 @@ def _hand_softmax(x: pl.Expr) -> pl.Expr:
     return e / e.fill_nan(None).sum()
 
 
-def _expm1(y: pl.Expr) -> pl.Expr:
-    # Polars has no expm1; this identity is accurate near 0
-    return (y / 2.0).sinh() * (y / 2.0).exp() * 2.0
-
-
 def _hand_yeo_johnson(x: pl.Expr, lmbda: float = 0.5) -> pl.Expr:
-    # the textbook form with log1p/expm1, exact to rounding near 0
-    pos = _expm1(x.log1p() * lmbda) / lmbda
-    neg = -_expm1((-x).log1p() * (2.0 - lmbda)) / (2.0 - lmbda)
+    # the textbook form with log1p/expm1 (Polars has none: the package's
+    # native-expression expm1), exact to rounding near 0
+    pos = expm1(x.log1p() * lmbda) / lmbda
+    neg = -expm1((-x).log1p() * (2.0 - lmbda)) / (2.0 - lmbda)
     return pl.when(x >= 0).then(pos).otherwise(neg)
 
 
