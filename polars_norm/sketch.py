@@ -6,6 +6,18 @@ about 0.35% at the 99th percentile of trials (``get_normalized_rank_error``);
 measured here on normal, lognormal, sorted and tied data it stayed below
 0.14% for q in [0.01, 0.99].
 
+A large batch is not fed to the sketch one value at a time (DataSketches'
+``update`` runs at about 30 M values/s and holds the GIL). It is sorted
+(numpy's SIMD sort, about 150 M values/s) and compacted the way KLL compacts
+a sorted level: halved ``h`` times, each time keeping the odd or the even
+items (a fair coin) at twice the weight, and setting aside one end item when
+the level's size is odd, until at most ``k`` items of weight ``2**h`` remain.
+Every halving moves any rank by at most its weight, with mean zero, so a
+batch adds a rank error below ``2**h <= 2 n / k`` (KLL's own top level holds
+items of that weight), and the total weight stays exactly ``n``. The
+compacted levels are written as a serialized KLL sketch in DataSketches'
+own format and merged, so the state stays a plain ``kll_doubles_sketch``.
+
 References
 ----------
 .. [1] Karnin, Z., Lang, K. and Liberty, E. (2016). "Optimal quantile
@@ -15,6 +27,7 @@ References
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Hashable, Iterable, Sequence
 from typing import Any
 
@@ -51,10 +64,79 @@ def rank_error(k: int = DEFAULT_K) -> float:
     return float(kll_doubles_sketch.get_normalized_rank_error(k, False))
 
 
-def _valid_values(series: pl.Series) -> np.ndarray[Any, np.dtype[np.float64]]:
-    values = series.cast(pl.Float64).fill_nan(None).drop_nulls()
-    out: np.ndarray[Any, np.dtype[np.float64]] = values.to_numpy(writable=True)  # KLL's update needs writable
-    return out
+#: Batches with more valid values than ``_PRESORT_FACTOR * k`` are sorted and compacted before the merge.
+_PRESORT_FACTOR = 2
+#: DataSketches' KLL serialization constants (``kll_sketch.hpp``): full preamble, version, family, ``m``.
+_PREAMBLE_INTS_FULL = 5
+_SERIAL_VERSION = 1
+_FAMILY_KLL = 15
+_KLL_M = 8
+_HEADER = struct.Struct("<BBBBHBBQHBB")
+
+
+def _level_capacity(k: int, depth: int) -> int:
+    # kll_helper::int_cap_aux: round(k * (2/3)**depth), computed in integers as DataSketches does.
+    def aux(k: int, depth: int) -> int:
+        return int((((2 * k) << depth) // 3**depth + 1) >> 1)
+
+    if depth <= 30:
+        return max(_KLL_M, aux(k, depth))
+    half = depth // 2
+    return max(_KLL_M, aux(aux(k, half), depth - half))
+
+
+def total_capacity(k: int, num_levels: int) -> int:
+    """The item capacity of a KLL sketch with ``num_levels`` levels (``kll_helper::compute_total_capacity``)."""
+    return sum(_level_capacity(k, num_levels - height - 1) for height in range(num_levels))
+
+
+def compacted_sketch(
+    values: np.ndarray[Any, np.dtype[np.float64]], k: int, rng: np.random.Generator
+) -> kll_doubles_sketch:
+    """A KLL sketch of the sorted, NaN-free ``values`` (more than ``k`` of them), built by compaction.
+
+    Level ``j < h`` holds at most one item (set aside when that level had an
+    odd size), level ``h`` at most ``k``; see the module notes for the error.
+    """
+    n = values.size
+    lo, hi = float(values[0]), float(values[-1])
+    levels: list[np.ndarray[Any, np.dtype[np.float64]]] = []
+    a = values
+    while a.size > k:
+        if a.size % 2:
+            take_last = bool(rng.integers(2))
+            levels.append(a[-1:] if take_last else a[:1])
+            a = a[:-1] if take_last else a[1:]
+        else:
+            levels.append(a[:0])
+        a = a[int(rng.integers(2)) :: 2]  # a view: nothing is copied until the end
+    levels.append(a)
+    num_levels = len(levels)
+    sizes = [level.size for level in levels]
+    offsets = [total_capacity(k, num_levels) - sum(sizes)]
+    for size in sizes[:-1]:
+        offsets.append(offsets[-1] + size)
+    header = _HEADER.pack(_PREAMBLE_INTS_FULL, _SERIAL_VERSION, _FAMILY_KLL, 0, k, _KLL_M, 0, n, k, num_levels, 0)
+    image = b"".join(
+        [header, struct.pack(f"<{num_levels}I", *offsets), struct.pack("<dd", lo, hi), np.concatenate(levels).tobytes()]
+    )
+    return kll_doubles_sketch.deserialize(image)
+
+
+def _feed(sk: kll_doubles_sketch, series: pl.Series, k: int, rng: np.random.Generator) -> None:
+    values = series.cast(pl.Float64).drop_nulls().to_numpy()
+    if values.size <= _PRESORT_FACTOR * k:
+        valid = values[~np.isnan(values)]
+        if valid.size:
+            sk.update(np.array(valid, dtype=np.float64))  # a writable copy
+        return
+    ordered = np.sort(values)  # NaN sorts last
+    ordered = ordered[: int(np.searchsorted(ordered, np.inf, side="right"))]
+    if ordered.size <= _PRESORT_FACTOR * k:
+        if ordered.size:
+            sk.update(ordered)
+        return
+    sk.merge(compacted_sketch(ordered, k, rng))
 
 
 def update_sketches(
@@ -63,15 +145,15 @@ def update_sketches(
     """Feed the valid (non-null, non-NaN) values of ``batch`` into the per-(group, column) sketches."""
     parts: Iterable[tuple[GroupKey, pl.DataFrame]]
     parts = batch.partition_by(list(by), as_dict=True, maintain_order=False).items() if by else [((), batch)]
+    rng = np.random.default_rng()
     for key, part in parts:
         for c in columns:
-            values = _valid_values(part.get_column(c))
-            if values.size == 0:
-                continue
             sk = sketches.get((key, c))
             if sk is None:
-                sk = sketches[(key, c)] = new_sketch(k)
-            sk.update(values)
+                sk = new_sketch(k)
+            _feed(sk, part.get_column(c), k, rng)
+            if not sk.is_empty():
+                sketches[(key, c)] = sk
 
 
 def merge_sketch_maps(maps: Iterable[SketchMap], k: int) -> SketchMap:
