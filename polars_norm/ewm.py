@@ -85,7 +85,7 @@ _EPS = sys.float_info.epsilon
 _ROUNDING_FACTOR = 16.0
 
 
-def _rounding_floor(shifted: pl.Expr, memory: pl.Expr | float, lag: bool) -> pl.Expr:
+def _rounding_floor(level: pl.Expr, memory: pl.Expr | float) -> pl.Expr:
     """The standard deviation below which exponentially weighted statistics are rounding.
 
     An EW recursion never forgets exactly: after a level shift the old
@@ -96,10 +96,17 @@ def _rounding_floor(shifted: pl.Expr, memory: pl.Expr | float, lag: bool) -> pl.
     O(1). Measured floors on constant stretches reach 5x that; scales below
     16x count as zero, so such rows map to 0.
     """
-    level = shifted.forward_fill()  # the last valid value (a NaN row keeps its NaN output)
-    if lag:
-        level = level.shift(1)
     return level.abs() * memory * (_ROUNDING_FACTOR * _EPS)
+
+
+def _recent_level(centered: pl.Expr, shifted: pl.Expr, lag: bool) -> pl.Expr:
+    """The (pilot-shifted) level the recursion settled on: the row's own value, or the last valid one before it.
+
+    Without ``lag`` a missing row's output is null or NaN whatever the floor,
+    so the row's own value serves; with ``lag``, the last valid value in row
+    order before the row.
+    """
+    return shifted.forward_fill().shift(1) if lag else centered
 
 
 def ewm_alpha(
@@ -229,7 +236,8 @@ def ewm_zscore(
         mean, std = mean.forward_fill(), std.forward_fill()
         if lag:
             mean, std = mean.shift(1), std.shift(1)
-        return (centered - mean) / tolerant_divisor(std, _rounding_floor(shifted, 1.0 / a, lag), lag)
+        floor = _rounding_floor(_recent_level(centered, shifted, lag), 1.0 / a)
+        return (centered - mean) / tolerant_divisor(std, floor, lag)
 
     return numeric_expr(expr, "ewm_zscore", build)
 
@@ -302,7 +310,8 @@ def ewm_zscore_by(
     lag
         Normalize each row by the statistics of the rows before it (strictly
         causal). This shift follows row order, so ``by`` must be sorted
-        (within each group) for it.
+        (within each group under ``.over``): an unsorted ``by`` raises
+        ``InvalidOperationError`` naming it when the query runs.
     nan
         ``"ignore"`` (default) or ``"propagate"``; see :func:`ewm_zscore`.
 
@@ -321,7 +330,9 @@ def ewm_zscore_by(
     notes): stable, no sum of squares. Rows sharing a timestamp weigh the
     same; among them each row sees those before it in row order. Without
     ``lag``, an unsorted ``by`` is sorted internally by Polars and the output
-    keeps the row order. Nulls and NaN are skipped and kept. A standard
+    keeps the row order. Nulls and NaN are skipped and kept; a missing row
+    with no valid value at an earlier or equal time (or whose history weighs
+    less than the smallest double, over 1000 half lives back) is null. A standard
     deviation at the rounding floor of the recursion (a constant stretch,
     module notes) counts as zero: the row maps to 0 (with ``lag``, the scale
     is taken as 1).
@@ -350,6 +361,7 @@ def ewm_zscore_by(
     samples = check_min_samples(min_samples, "ewm_zscore_by")
     check_nan(nan, "ewm_zscore_by")
     by_expr = pl.col(by) if isinstance(by, str) else by
+    by_name = by_expr.meta.output_name(raise_if_undetermined=False) or str(by_expr)
 
     def build(x: pl.Expr, _: object) -> pl.Expr:
         def with_clock(b: pl.Expr, dtype: pl.DataType) -> pl.Expr:
@@ -366,17 +378,22 @@ def ewm_zscore_by(
             pilot = causal_pilot(x)
             centered = x - pilot
             shifted = window_values(centered, nan)
-            one = shifted * 0.0 + 1.0  # 1 at valid rows, null at missing ones
+            valid = shifted.is_not_null()
+            # Missing rows enter the sums as weight 0 (not null), so every row, missing or
+            # not, gets the sums of the valid rows at earlier or equal times in time order
+            # (ties in row order): no forward fill in row order, which would follow row
+            # order for an unsorted ``by``.
+            one = valid.cast(pl.Float64)
             # Polars shares a repeated subexpression only one level deep (a shared
             # column holding another shared one recomputes it), so everything below
             # is written in the first-level sums W, S1, V, never through m = S1 / W.
             weight = one.ewm_sum_by(t1, half_life=every)
-            total = shifted.ewm_sum_by(t1, half_life=every)
+            total = shifted.fill_null(0.0).ewm_sum_by(t1, half_life=every)
             # West's increment (module notes), (d - m)^2 W / (W - 1) = (d W - S1)^2 / (W (W - 1)).
             # W - 1 is 0 exactly only when the history weighs under an ulp; there d - m is
             # ulp-small too, and clipping W - 1 to an ulp keeps the increment at rounding level.
             increment = (shifted * weight - total).pow(2) / (weight * (weight - 1.0).clip(lower_bound=_EPS))
-            m2 = increment.ewm_sum_by(t1, half_life=every)
+            m2 = increment.fill_null(0.0).ewm_sum_by(t1, half_life=every)
             if bias:
                 var = m2 / weight
             else:
@@ -384,18 +401,32 @@ def ewm_zscore_by(
                 # W - V/W is 0 for a row with no weighted history: its variance is
                 # undefined, and so huge here (or 0/FLOOR = 0) that the row maps to ~0.
                 var = m2 / (weight - square_weight / weight).clip(lower_bound=ZERO_SCALE_FLOOR)
-            mean, std, memory = (total / weight).forward_fill(), var.sqrt().forward_fill(), weight.forward_fill()
+            mean, std, memory = total / weight, var.sqrt(), weight
+            zero: pl.Expr | int = 0
             if lag:
+                # The row before in row order is the row before in time only for a sorted
+                # ``by``: an unsorted one fails here (per group under ``.over``).
+                unsorted = (b < b.shift(1)).any()
+                msg = (
+                    f"polars_norm.ewm_zscore_by: lag=True needs `by` ({by_name}) "
+                    "sorted ascending (within each group under .over); sort the frame by it first"
+                )
+                # 0, or a strict cast of the message that fails; it sits in the final
+                # condition, which Polars always evaluates (a branch it may skip).
+                zero = pl.when(unsorted).then(pl.lit(msg)).otherwise(pl.lit("0")).cast(pl.Int64, strict=True)
                 mean, std, memory = mean.shift(1), std.shift(1), memory.shift(1)
-            z = (centered - mean) / tolerant_divisor(std, _rounding_floor(shifted, memory, lag), lag)
-            if samples == 1:  # one valid value: the rows without one already have no statistics
-                return z
+            # A row whose history weighs nothing (no valid value at an earlier or equal time)
+            # has no statistics: NaN = 0 / 0 here, made null below.
+            floor = _rounding_floor(_recent_level(centered, shifted, lag), memory)
+            z = (centered - mean) / tolerant_divisor(std, floor, lag)
+            if samples == 1:
+                return pl.when(memory > zero).then(z)
             # Valid values seen so far in time order (ties in row order), as the sums see them.
             order = pl.int_range(pl.len()).sort_by(b, maintain_order=True)
-            seen = shifted.is_not_null().gather(order).cum_sum().gather(order.arg_sort())
+            seen = valid.gather(order).cum_sum().gather(order.arg_sort())
             if lag:
                 seen = seen.shift(1)
-            return pl.when(seen >= samples).then(z)
+            return pl.when(seen >= zero + samples).then(z)
 
         return by_expr.pipe_with_dtype(with_clock)
 
