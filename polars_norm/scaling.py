@@ -244,6 +244,11 @@ def maxabs(expr: pl.Expr, *, nan: NanPolicy = "ignore") -> pl.Expr:
     return numeric_expr(expr, "maxabs", build)
 
 
+#: A robust spread below this fraction of max|x| counts as zero: dividing by it could overflow
+#: (Float64 output; Float32 output overflows past 2**128).
+_OVERFLOW_RATIO = {pl.Float64: 2.0**-1012, pl.Float32: 2.0**-120}
+
+
 def robust(
     expr: pl.Expr,
     *,
@@ -280,7 +285,9 @@ def robust(
     -----
     Nulls and NaN are ignored by the statistics and kept in the output. A zero
     quantile range (more than half the values equal, say) is taken as 1, as in
-    scikit-learn, so such a column is only centered.
+    scikit-learn, so such a column is only centered. So is a range so small
+    beside ``max|x|`` that dividing by it could overflow (below ``2**-1012``
+    of it; ``2**-120`` for Float32), so finite input never yields inf.
 
     Speed: in a LazyFrame, Polars 2.1's default engine computes medians and
     quantiles through its streaming engine, about 8x slower on data already in
@@ -318,12 +325,16 @@ def robust(
         normal = NormalDist()
         divisor = normal.inv_cdf(q_hi) - normal.inv_cdf(q_lo)
 
-    def build(x: pl.Expr, _: object) -> pl.Expr:
+    def build(x: pl.Expr, out: type[pl.Float32] | type[pl.Float64]) -> pl.Expr:
         values = valid_values(x, nan)
         spread = values.quantile(q_hi, "linear") - values.quantile(q_lo, "linear")
-        # a zero interquartile range does not mean a constant column: scale 1,
-        # as scikit-learn does
-        inverse = inverse_scale(spread, zero_inverse=1.0)
+        # A zero interquartile range does not mean a constant column: scale 1,
+        # as scikit-learn does. Nor does a tiny one bound the outliers: a range
+        # under 2**-1012 max|x| (1e-236 beside 1e72) could overflow them to inf,
+        # so it counts as zero too (|x - median| <= 2 max|x|; the unit-variance
+        # factor is below 2**7).
+        overflows = spread < max_abs(x, nan) * _OVERFLOW_RATIO[out]
+        inverse = inverse_scale(spread, is_zero=overflows, zero_inverse=1.0)
         if divisor != 1.0:
             inverse = inverse * divisor
         if with_centering:

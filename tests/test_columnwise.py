@@ -12,6 +12,7 @@ import pytest
 import references as ref
 from hypothesis import given
 from hypothesis import strategies as st
+from sklearn.preprocessing import RobustScaler
 
 import polars_norm as pn
 
@@ -223,6 +224,22 @@ def test_finite_input_never_gives_nan_or_inf(method: Method, values: list[float]
     out = pl.DataFrame({"x": values}).select(method.build(pl.col("x"))).to_series()
     assert out.null_count() == 0
     assert out.cast(pl.Float64).is_finite().all(), out.to_list()
+
+
+@pytest.mark.parametrize("dtype", [pl.Float64, pl.Float32])
+def test_robust_range_too_small_for_its_outliers_counts_as_zero(dtype: pl.DataType) -> None:
+    # The interquartile range (3.6e-236) is positive, but 6.4e72 divided by it
+    # overflows: it is taken as 1, as scikit-learn (scale < 10 eps) does.
+    big, tiny = (6.4e72, 3.6e-236) if dtype == pl.Float64 else (1e30, 1e-15)
+    values = [0.0, 0.0, 1.0, tiny, -big]
+    out = pl.DataFrame({"x": values}, schema={"x": dtype}).select(pl.col("x").norm.robust())["x"]
+    assert out.dtype == dtype
+    assert out.is_finite().all(), out.to_list()
+    want = RobustScaler().fit_transform(np.array(values, dtype=np.float64)[:, None])[:, 0]
+    np.testing.assert_allclose(out.to_numpy(), want, rtol=1e-6 if dtype == pl.Float32 else 1e-15)
+    # a range that keeps the outliers finite is still a range
+    ok = pl.DataFrame({"x": [0.0, 0.0, 1.0, 1e-200, -1e72]}).select(pl.col("x").norm.robust())["x"]
+    assert ok[2] == pytest.approx(1.0 / 1e-200)
 
 
 def test_lazy_frame_and_pure_function_agree() -> None:
