@@ -246,9 +246,15 @@ class Accumulator:
         self._bind(frame.schema)
         if frame.height == 0:
             return self
+        # The sketches' sorts run on threads while Polars computes the moments.
+        finish = (
+            sketch.submit_sketch_updates(self._sketches, frame, self.columns, self._by, self._k)
+            if self._quantiles
+            else None
+        )
         self._add_state(moments.batch_moments(frame.lazy(), self.columns, self._by, self._norm_orders))
-        if self._quantiles:
-            sketch.update_sketches(self._sketches, frame, self.columns, self._by, self._k)
+        if finish is not None:
+            finish()
         return self
 
     def _check_compatible(self, other: Accumulator) -> None:

@@ -17,6 +17,8 @@ batch adds a rank error below ``2**h <= 2 n / k`` (KLL's own top level holds
 items of that weight), and the total weight stays exactly ``n``. The
 compacted levels are written as a serialized KLL sketch in DataSketches'
 own format and merged, so the state stays a plain ``kll_doubles_sketch``.
+The sorts of a batch's columns run on a thread pool (numpy releases the GIL
+while sorting), alongside the batch's moments in Polars.
 
 References
 ----------
@@ -27,9 +29,11 @@ References
 
 from __future__ import annotations
 
+import os
 import struct
-from collections.abc import Hashable, Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeAlias
 
 import numpy as np
 import polars as pl
@@ -42,7 +46,7 @@ __all__ = [
     "merge_sketch_maps",
     "new_sketch",
     "rank_error",
-    "update_sketches",
+    "submit_sketch_updates",
 ]
 
 #: Default KLL accuracy parameter: rank error <= 0.5% for q in [0.01, 0.99].
@@ -123,37 +127,72 @@ def compacted_sketch(
     return kll_doubles_sketch.deserialize(image)
 
 
-def _feed(sk: kll_doubles_sketch, series: pl.Series, k: int, rng: np.random.Generator) -> None:
+#: The batch's sorts run on a thread pool (numpy releases the GIL while sorting); created on first use.
+_pool: ThreadPoolExecutor | None = None
+
+
+def _sorting_pool() -> ThreadPoolExecutor:
+    global _pool
+    if _pool is None:
+        _pool = ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1), thread_name_prefix="polars_norm-sort")
+    return _pool
+
+
+def _forget_pool() -> None:  # a forked child has the pool object but not its threads
+    global _pool
+    _pool = None
+
+
+os.register_at_fork(after_in_child=_forget_pool)
+
+Summary: TypeAlias = np.ndarray[Any, np.dtype[np.float64]] | kll_doubles_sketch | None
+
+
+def _summary(series: pl.Series, k: int, seed: np.random.SeedSequence) -> Summary:
+    """The valid values of ``series`` as they enter a sketch: few as a writable array, many compacted."""
     values = series.cast(pl.Float64).drop_nulls().to_numpy()
     if values.size <= _PRESORT_FACTOR * k:
         valid = values[~np.isnan(values)]
-        if valid.size:
-            sk.update(np.array(valid, dtype=np.float64))  # a writable copy
-        return
+        copy: np.ndarray[Any, np.dtype[np.float64]] = np.array(valid, dtype=np.float64)  # writable, for ``update``
+        return copy if valid.size else None
     ordered = np.sort(values)  # NaN sorts last
     ordered = ordered[: int(np.searchsorted(ordered, np.inf, side="right"))]
     if ordered.size <= _PRESORT_FACTOR * k:
-        if ordered.size:
-            sk.update(ordered)
-        return
-    sk.merge(compacted_sketch(ordered, k, rng))
+        return ordered if ordered.size else None
+    return compacted_sketch(ordered, k, np.random.default_rng(seed))
 
 
-def update_sketches(
+def submit_sketch_updates(
     sketches: SketchMap, batch: pl.DataFrame, columns: Sequence[str], by: Sequence[str], k: int
-) -> None:
-    """Feed the valid (non-null, non-NaN) values of ``batch`` into the per-(group, column) sketches."""
+) -> Callable[[], None]:
+    """Start feeding the valid (non-null, non-NaN) values of ``batch`` into the per-(group, column) sketches.
+
+    Columns (or groups) with more than ``2 k`` values are sorted and compacted
+    (module notes) on a thread pool, while the caller goes on (with the
+    batch's moments, say); the returned function waits for them and updates
+    ``sketches``. Call it before the next batch.
+    """
     parts: Iterable[tuple[GroupKey, pl.DataFrame]]
     parts = batch.partition_by(list(by), as_dict=True, maintain_order=False).items() if by else [((), batch)]
-    rng = np.random.default_rng()
-    for key, part in parts:
-        for c in columns:
+    tasks = [(key, c, part.get_column(c)) for key, part in parts for c in columns]
+    seeds = np.random.SeedSequence().spawn(len(tasks))
+    large = sum(len(series) > _PRESORT_FACTOR * k for _, _, series in tasks)
+    args = ([series for _, _, series in tasks], [k] * len(tasks), seeds)
+    summaries = _sorting_pool().map(_summary, *args) if large else map(_summary, *args)
+
+    def finish() -> None:
+        for (key, c, _), summary in zip(tasks, summaries, strict=True):
+            if summary is None:
+                continue
             sk = sketches.get((key, c))
             if sk is None:
-                sk = new_sketch(k)
-            _feed(sk, part.get_column(c), k, rng)
-            if not sk.is_empty():
-                sketches[(key, c)] = sk
+                sk = sketches[(key, c)] = new_sketch(k)
+            if isinstance(summary, kll_doubles_sketch):
+                sk.merge(summary)
+            else:
+                sk.update(summary)
+
+    return finish
 
 
 def merge_sketch_maps(maps: Iterable[SketchMap], k: int) -> SketchMap:
