@@ -125,8 +125,12 @@ def _any_nan(xs: list[pl.Expr]) -> pl.Expr:
 
 
 #: Power-of-two scales of the three L2 tiers: as is, for huge values, for tiny values.
-_L2_TIERS = (1.0, 2.0**-540, 2.0**540)
+#: The tiny tier's 2**600 lifts the smallest subnormal (2**-1074) to squares of
+#: 2**-948, far above the 2**-1000 the tiers subtract (2**540 left subnormal rows
+#: with a relative error near 1e-7).
+_L2_TIERS = (1.0, 2.0**-540, 2.0**600)
 _UNDERFLOW = 2.0**-1000
+_SMALLEST_SUBNORMAL = math.ulp(0.0)
 
 
 def _l2_tier(xs: list[pl.Expr], c: float, nan: NanPolicy) -> pl.Expr:
@@ -149,7 +153,7 @@ def _row_norm(xs: list[pl.Expr], p: float, nan: NanPolicy) -> pl.Expr:
     """The row's Lp norm without overflow or underflow (0 for a row with no valid cell).
 
     L2 takes the largest of three tiers scaled by the constants 1, 2**-540 and
-    2**540: one of them is exact for any row (magnitudes 1e-300 to 1e308), the
+    2**600: one of them is exact for any row (magnitudes 5e-324 to 1e308), the
     others err low. Unlike a per-row scale (``x / max|x|``, as LAPACK's
     ``dnrm2`` does), constant scales repeat no per-row subexpression inside
     the sum, which matters because Polars' common-subexpression elimination
@@ -230,8 +234,11 @@ def unit_horizontal(*exprs: IntoColumns, p: float = 2, nan: NanPolicy = "ignore"
 
     def build(xs: list[pl.Expr], i: int) -> pl.Expr:
         # One shared divisor: Polars computes it once for all outputs (lazy).
-        # Zero norm: the floor keeps the division finite, and 0 / floor = 0.
-        return xs[i] / _row_norm(xs, p, nan).clip(lower_bound=ZERO_SCALE_FLOOR)
+        # Zero norm: the floor keeps 0 / 0 away, and 0 / floor = 0. The floor is
+        # the smallest subnormal, not the smallest normal: |x_i| <= norm, so a
+        # subnormal norm divides exactly ([1e-310, 1e-310] -> 0.7071), where
+        # clamping it to 2.2e-308 would give 0.0045. (The inputs are Float64 here.)
+        return xs[i] / _row_norm(xs, p, nan).clip(lower_bound=_SMALLEST_SUBNORMAL)
 
     return per_column(exprs, "unit_horizontal", build)
 

@@ -2,7 +2,10 @@
 
 Each row holds one vector (an embedding, say); these functions reduce or scale
 each vector by its own statistics, so they are row-local and stream in bounded
-memory. Only native Polars operations are used, chosen for speed:
+memory. Native Polars operations are used, chosen for speed (the one
+exception: :func:`vector_unit` with ``p=2`` on ``Array`` cells runs a numpy
+kernel through ``map_batches``, 2.4x faster; see
+:mod:`polars_norm.vector_kernels`):
 ``arr.dot`` for sums of squares, ``arr.max``/``arr.min`` for the scale,
 broadcasting of a per-row scalar onto the vector for the output, and
 ``arr.eval`` only with element-wise expressions (which Polars runs on the flat
@@ -38,6 +41,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import polars as pl
 
@@ -52,6 +56,7 @@ from polars_norm.semantics import (
     inverse_of_unit_std,
     pow2_exponent,
 )
+from polars_norm.vector_kernels import unit_l2_rows
 
 __all__ = ["vector_norm", "vector_unit", "vector_zscore", "zscore_across"]
 
@@ -68,6 +73,7 @@ class _Vec:
 
     is_array: bool
     inner: type[pl.Float32] | type[pl.Float64]
+    width: int = 0  # the Array width (0 for List)
 
     def max(self, x: pl.Expr) -> pl.Expr:
         return x.arr.max() if self.is_array else x.list.max()
@@ -122,7 +128,8 @@ def _vector_expr(expr: pl.Expr, method: str, build: Callable[[pl.Expr, _Vec], pl
         if inner != out:
             target = pl.Array(pl.Float64, dtype.size) if isinstance(dtype, pl.Array) else pl.List(pl.Float64)
             x = e.cast(target)
-        result = build(x, _Vec(is_array=is_array, inner=out))
+        width = dtype.size if isinstance(dtype, pl.Array) else 0
+        result = build(x, _Vec(is_array=is_array, inner=out, width=width))
         name = e.meta.output_name(raise_if_undetermined=False)
         return result.alias(name) if name is not None else result
 
@@ -342,7 +349,7 @@ def vector_unit(expr: pl.Expr, p: float = 2, *, nan: NanPolicy = "ignore") -> pl
     p = check_p(p, "vector_unit")
     check_nan(nan, "vector_unit")
 
-    def build(x: pl.Expr, vec: _Vec) -> pl.Expr:
+    def native(x: pl.Expr, vec: _Vec) -> pl.Expr:
         if p == 2.0:
             h, t = _l2_parts(x, vec)
             multiplier = _pow2(-h / 2.0) / t.sqrt().clip(lower_bound=_l2_floor(vec))
@@ -358,6 +365,21 @@ def vector_unit(expr: pl.Expr, p: float = 2, *, nan: NanPolicy = "ignore") -> pl
             multiplier = _pow2(-k) / s.pow(1.0 / p).clip(lower_bound=1.0)
         # No valid element: NaN elements stay NaN, null ones null.
         return x * vec.scalar(multiplier.fill_null(float("nan")))
+
+    def build(x: pl.Expr, vec: _Vec) -> pl.Expr:
+        if p != 2.0 or not vec.is_array:
+            return native(x, vec)
+
+        # L2 of fixed-width cells: the numpy kernel (2.4x faster), with the
+        # native route for the rows it cannot take (see polars_norm.vector_kernels).
+        def rows_natively(s: pl.Series) -> pl.Series:
+            return s.to_frame().select(native(pl.col(s.name), vec)).to_series()
+
+        return x.map_batches(
+            partial(unit_l2_rows, native=rows_natively),
+            return_dtype=pl.Array(vec.inner, vec.width),
+            is_elementwise=True,
+        )
 
     return _vector_expr(expr, "vector_unit", build)
 

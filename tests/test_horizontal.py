@@ -207,3 +207,17 @@ def test_unit_invariant_to_positive_row_scaling(X: np.ndarray, c: float, p: floa
     base = df.select(unit_horizontal(cols, p=p)).to_numpy()
     scaled = df.select([pl.col(k) * c for k in cols]).select(unit_horizontal(cols, p=p)).to_numpy()
     np.testing.assert_allclose(scaled, base, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("p", [1.0, 2.0, 3.0, math.inf])
+def test_unit_horizontal_subnormal_rows_keep_unit_norm(p: float) -> None:
+    # Subnormal values are integer multiples of 2**-1074: scaled up exactly,
+    # the reference is an ordinary unit normalization.
+    rows = [[1e-310, 1e-310], [5e-324, 0.0], [1e-310, -3e-310], [2.5e-308, 1e-320]]
+    df = pl.DataFrame(rows, schema=["a", "b"], orient="row")
+    got = df.select(unit_horizontal("a", "b", p=p)).to_numpy()
+    scaled = np.ldexp(np.array(rows), 1074)
+    want = scaled / np.linalg.norm(scaled, ord=p, axis=1, keepdims=True)
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+    norms = df.select(norm_horizontal("a", "b", p=p)).to_series().to_numpy()
+    np.testing.assert_allclose(np.ldexp(norms, 1074), np.linalg.norm(scaled, ord=p, axis=1), rtol=1e-12)

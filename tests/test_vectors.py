@@ -243,3 +243,43 @@ def test_unit_has_norm_one_or_is_zero(X: np.ndarray, kind: str, inner: type[pl.D
         else:
             # Scale before squaring: numpy's own norm overflows at 1e300.
             assert np.linalg.norm(u / np.abs(u).max()) * np.abs(u).max() == pytest.approx(1.0, abs=tol)
+
+
+@pytest.mark.parametrize("inner", [pl.Float32, pl.Float64])
+def test_unit_l2_kernel_rows_it_cannot_take_follow_the_native_route(inner: type[pl.DataType]) -> None:
+    # vector_unit(p=2) on Array cells runs a numpy kernel; rows with a null or
+    # NaN element, null vectors, zero vectors and rows whose squares overflow or
+    # underflow go to the native route (the one List cells take) and come back
+    # in place. Compare every row with the List route, and the order with the input.
+    rng = np.random.default_rng(4)
+    n, dim = 5000, 16
+    rows = random_rows(rng, n, dim)
+    big, tiny = (1e30, 1e-30) if inner == pl.Float32 else (1e300, 1e-300)
+    for i in rng.choice(np.arange(5, n), size=300, replace=False).tolist():
+        kind = i % 5
+        if kind == 0:
+            rows[i] = None
+        elif kind == 1:
+            rows[i] = [math.nan, *rng.standard_normal(dim - 1).tolist()]
+        elif kind == 2:
+            rows[i] = [0.0] * dim
+        else:
+            rows[i] = (rng.standard_normal(dim) * (big if kind == 3 else tiny)).tolist()
+    df = frame(rows, pl.Array(inner, dim)).with_columns(l=pl.col("e").cast(pl.List(inner)))
+    got = df.select(pl.col("e").norm.vector_unit())["e"]
+    want = df.select(pl.col("l").norm.vector_unit().cast(pl.Array(inner, dim)))["l"]
+    assert got.dtype == pl.Array(inner, dim)
+    assert_frame_equal(got.to_frame(), want.alias("e").to_frame(), check_exact=False, rel_tol=1e-6, abs_tol=1e-7)
+    # the fast rows really have unit norm, the zero rows stay zero
+    norms = np.linalg.norm(np.nan_to_num(got.to_numpy().astype(np.float64)), axis=1)
+    zero = np.array([r is not None and all(v == 0.0 for v in r) for r in rows])
+    assert np.all(norms[zero] == 0.0)
+    valid = np.array([r is not None and all(v is not None and not math.isnan(v) for v in r) for r in rows])
+    np.testing.assert_allclose(norms[valid & ~zero], 1.0, rtol=1e-6)
+    # streaming, chunked input and .over give the same
+    lf = pl.concat([df.slice(0, 1234), df.slice(1234)], rechunk=False).lazy().with_columns(g=pl.int_range(n) % 3)
+    for out in (
+        lf.select(pl.col("e").norm.vector_unit()).collect(engine="streaming")["e"],
+        lf.select(pl.col("e").norm.vector_unit().over("g")).collect()["e"],
+    ):
+        assert out.equals(got)
