@@ -4,78 +4,167 @@ The standard method for microarray intensities (Bolstad et al. 2003): sort
 each column, average the sorted columns rank by rank into one reference
 distribution, then give each value the reference value at its rank. It needs
 whole-column sorting, so unlike the row-wise functions in
-:mod:`polars_norm.horizontal` it is not row-local, but it is still built only
-from native expressions (``sort``, ``rank``, ``gather``, ``cum_sum``).
+:mod:`polars_norm.horizontal` it is not row-local.
+
+It runs as one numpy kernel over all the columns (``map_batches`` on a
+struct of them, per group under ``.over`` and ``group_by().agg``), because
+that measured 5x faster than the native route it replaced (``sort``,
+``rank``, ``gather`` and ``cum_sum`` per column, 0.87x the numpy reference on
+8 columns x 1M rows): numpy's SIMD ``argsort`` ranks a column in 20 ms where
+Polars' ``rank`` takes 55 ms, and the columns are ranked on parallel threads.
+The kernel needs whole columns, as any quantile normalization does: under the
+streaming engine Polars hands it the whole input.
 """
 
 from __future__ import annotations
 
+import threading
+from typing import Any
+
+import numpy as np
 import polars as pl
 
 from polars_norm.horizontal import IntoColumns, per_column
+from polars_norm.threads import sorting_pool
 
 __all__ = ["quantile_normalize"]
 
+_Floats = np.ndarray[Any, np.dtype[np.float64]]
 
-def _interpolate(values: pl.Expr, position: pl.Expr, last: pl.Expr) -> pl.Expr:
-    """``values`` read at fractional ``position`` (linear interpolation), indices clipped to ``[0, last]``.
+
+def _interpolate(values: _Floats, position: _Floats) -> _Floats:
+    """``values`` read at fractional ``position`` in ``[0, len - 1]`` (linear interpolation).
 
     At a whole position the result is exactly the value there (finite values).
     """
-    lo = position.floor()
-    i = lo.cast(pl.Int64).clip(0, last.clip(0, None))
+    last = values.size - 1
+    lo = np.floor(position)
+    i = np.clip(lo.astype(np.int64), 0, last)
     frac = position - lo
-    return values.gather(i) * (1.0 - frac) + values.gather((i + 1).clip(0, last.clip(0, None))) * frac
+    out: _Floats = values[i] * (1.0 - frac) + values[np.minimum(i + 1, last)] * frac
+    return out
 
 
-def _levels(count: pl.Expr, index: pl.Expr) -> pl.Expr:
-    """Level ``u = r / (count - 1)`` of 0-based rank ``r`` among ``count`` values (0.5 for a single value)."""
-    return pl.when(count > 1).then(index.cast(pl.Float64) / (count - 1).cast(pl.Float64)).otherwise(0.5)
+def _levels(count: int) -> _Floats:
+    """Levels ``u = r / (count - 1)`` of the 0-based ranks ``r`` (0.5 for a single value)."""
+    return np.arange(count) / (count - 1) if count > 1 else np.full(count, 0.5)
 
 
-def _build(xs: list[pl.Expr], col: int) -> pl.Expr:
-    # Polars' common-subexpression elimination (lazy queries) shares a
-    # subexpression between the outputs only if it is the same in all of them
-    # and no larger subexpression containing it repeats within one output.
-    # So the sorts and the reference are written identically for every
-    # output, and each output names its own reference reading exactly once.
-    # Sorting the raw column puts valid values first, then NaN, then nulls:
-    # the first `count` sorted values are the valid ones.
-    sorts = [x.sort(nulls_last=True) for x in xs]
-    counts = [x.is_not_nan().sum().cast(pl.Int64) for x in xs]  # valid values: not null, not NaN
-    n_rows = pl.len().cast(pl.Int64)
-    index = pl.int_range(n_rows, dtype=pl.Int64)
+def _ranked(values: _Floats) -> tuple[Any, _Floats]:
+    """``(order, sorted)`` of a column: ``argsort`` (NaN last) and the values in that order."""
+    order = np.argsort(values)
+    return order, values[order]
+
+
+class _Memo:
+    """The kernel's results, shared by the ``k`` outputs of one query.
+
+    Polars does not eliminate common Python UDF calls, so each of the ``k``
+    outputs calls the kernel on the same struct of columns. The first call
+    computes all ``k`` columns; the others take theirs from here. An entry
+    is found by a cheap fingerprint (length, fields, a few values) and used
+    only if its input is the same: the same Arrow buffers (a struct shared by
+    common-subexpression elimination, or built over the same columns without
+    a copy; the entry keeps its input alive, so no other data can occupy
+    them), or else equal values (each output's own cast or per-group copy).
+    An entry leaves after its ``k``-th use, so the next query computes
+    afresh; entries of outputs that are never evaluated (a projection that
+    drops them) leave when newer ones push the cache past ``_MEMO_VALUES``
+    input values.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        # [fingerprint, buffers, input, output, uses left]
+        self._entries: list[tuple[tuple[Any, ...], tuple[Any, ...], pl.Series, pl.Series, int]] = []
+
+    @staticmethod
+    def _fingerprint(batch: pl.Series) -> tuple[Any, ...]:
+        n = len(batch)
+        probes = [0, n // 3, n // 2, n - 1] if n else []
+        return (n, tuple(batch.struct.fields), repr(batch.gather(probes).to_list()))  # repr: NaN matches NaN
+
+    @staticmethod
+    def _buffers(batch: pl.Series) -> tuple[Any, ...]:
+        parts: list[Any] = []
+        for field in batch.struct.unnest().iter_columns():
+            for chunk in field.get_chunks():
+                arrow = chunk.to_arrow()  # zero-copy for one chunk
+                parts.append((arrow.offset, len(arrow), *(b.address if b else 0 for b in arrow.buffers())))
+        return tuple(parts)
+
+    def __call__(self, batch: pl.Series) -> pl.Series:
+        with self._lock:  # the outputs may call in parallel: one computes, the others reuse
+            fingerprint, buffers = self._fingerprint(batch), self._buffers(batch)
+            for i, (print_, buffers_, batch_, out, uses) in enumerate(self._entries):
+                if print_ == fingerprint and (buffers_ == buffers or batch_.equals(batch)):
+                    del self._entries[i]
+                    if uses > 1:
+                        self._entries.append((print_, buffers_, batch_, out, uses - 1))
+                    return out
+            out = _normalize(batch)
+            width = len(batch.struct.fields)
+            budget = _MEMO_VALUES - len(batch) * width
+            while self._entries and sum(len(e[2]) * len(e[2].struct.fields) for e in self._entries) > budget:
+                self._entries.pop(0)
+            if width > 1:
+                self._entries.append((fingerprint, buffers, batch, out, width - 1))
+            return out
+
+
+#: Input values the kernel's cache holds for outputs not yet evaluated, beyond the entry in use.
+_MEMO_VALUES = 1 << 22
+
+
+def _normalize(batch: pl.Series) -> pl.Series:
+    """The kernel: a struct of Float64 columns in, the same struct normalized out."""
+    columns = [batch.struct.field(name) for name in batch.struct.fields]
+    n_rows = len(batch)
+    values = [c.to_numpy() for c in columns]  # Float64; null -> NaN (the masks keep them apart)
+    counts = [int(np.count_nonzero(~np.isnan(v))) for v in values]
+    ranked = list(sorting_pool().map(_ranked, values)) if n_rows > 10_000 else [_ranked(v) for v in values]
     # The reference: the mean over columns of their quantile functions
     # (linear interpolation between order statistics), tabulated at the
     # n_rows equally spaced levels of a complete column. Without missing
     # values every level falls on a rank: the mean of the sorted columns.
-    # (Each output names every shared piece once, in the same form, so that
-    # the plan stays linear in the number of columns.)
-    grid = _levels(n_rows, index)
-    reference = pl.mean_horizontal(
-        [_interpolate(s, grid * (n - 1).cast(pl.Float64), n - 1) for s, n in zip(sorts, counts, strict=True)]
-    )
-    # This column's ranks r read the reference at their own levels.
-    x, ordered, count = xs[col], sorts[col], counts[col]
-    at_rank = _interpolate(reference, _levels(count, index) * (n_rows - 1).cast(pl.Float64), n_rows - 1)
-    # Tied values form runs in sorted order; a run [b_i, b_{i+1}) gets the
-    # mean of at_rank over it, from differences of prefix sums at the run
-    # boundaries (accurate to about n * eps relative to the values).
-    boundaries = pl.concat([index.filter((index < count) & ordered.ne_missing(ordered.shift(1))), count])
-    prefix = pl.concat([pl.lit(0.0), at_rank.cum_sum()])
-    run_means = prefix.gather(boundaries).diff().slice(1) / boundaries.diff().slice(1).cast(pl.Float64)
-    # Back to row order: the dense rank of a value is its run's number. NaN
-    # is ranked above every value (a run of its own): keep NaN cells NaN.
-    is_nan = x.is_nan()
-    run = pl.when(is_nan).then(None).otherwise(x.rank("dense").cast(pl.Int64) - 1)
-    out = pl.when(is_nan).then(x).otherwise(run_means.gather(run))
-    # `implode().explode()` is the identity in every context (select, `.over`,
-    # `group_by().agg`). It is there for Polars' streaming engine (the default
-    # of `LazyFrame.collect` in Polars 2.1): that engine cannot lower it, so it
-    # evaluates this select in memory, with common-subexpression elimination.
-    # Lowered node by node instead, the shared reference is copied into every
-    # output and planning grows quadratically: 43 s for 8 columns of 20 rows.
-    return out.implode().explode()
+    grid = _levels(n_rows)
+    present = [(s[:n], n) for (_, s), n in zip(ranked, counts, strict=True) if n]
+    reference = np.zeros(n_rows)
+    for ordered, n in present:
+        # a complete column's levels fall on its ranks: read it exactly, as is
+        reference += ordered if n == n_rows else _interpolate(ordered, grid * (n - 1))
+    reference /= max(len(present), 1)
+    outputs = []
+    for column, (order, ordered), n in zip(columns, ranked, counts, strict=True):
+        out = np.array(column.to_numpy(), dtype=np.float64)  # NaN (and null) cells keep NaN
+        if n:
+            # This column's ranks read the reference at their own levels; a run of
+            # tied values gets the mean over its ranks, from differences of prefix
+            # sums at the run boundaries (accurate to about n * eps of the values).
+            at_rank = reference if n == n_rows else _interpolate(reference, _levels(n) * (n_rows - 1))
+            valid = ordered[:n]
+            starts = np.flatnonzero(np.concatenate([[True], valid[1:] != valid[:-1]]))
+            bounds = np.append(starts, n)
+            prefix = np.concatenate([[0.0], np.cumsum(at_rank)])
+            run_means = np.diff(prefix[bounds]) / np.diff(bounds)
+            out[order[:n]] = np.repeat(run_means, np.diff(bounds))
+        outputs.append(
+            pl.Series(column.name, out).set(column.is_null(), None)
+            if column.has_nulls()
+            else pl.Series(column.name, out)
+        )
+    return pl.struct(outputs, eager=True).alias(batch.name)
+
+
+def _build(xs: list[pl.Expr], col: int) -> pl.Expr:
+    # Every output is the same kernel call on the same struct (so a LazyFrame
+    # computes it once, by common-subexpression elimination), then its field.
+    fields = [x.alias(f"c{j}") for j, x in enumerate(xs)]
+    schema = pl.Struct({f"c{j}": pl.Float64 for j in range(len(xs))})
+    return pl.struct(fields).map_batches(_MEMOIZED, return_dtype=schema).struct.field(f"c{col}")
+
+
+_MEMOIZED = _Memo()
 
 
 def quantile_normalize(*exprs: IntoColumns) -> list[pl.Expr]:
@@ -117,10 +206,10 @@ def quantile_normalize(*exprs: IntoColumns) -> list[pl.Expr]:
     to the values.
 
     Under ``group_by().agg()`` or ``.over()`` each group is normalized on its
-    own. The reference is shared by all outputs: in a ``LazyFrame`` Polars
-    computes it once (common subexpression elimination); an eager
+    own. All outputs share one computation: in a ``LazyFrame`` Polars runs it
+    once (common subexpression elimination); an eager
     ``DataFrame.with_columns`` does not eliminate common subexpressions and
-    recomputes it for every column, so prefer ``df.lazy()...collect()``.
+    runs it once per column, so prefer ``df.lazy()...collect()``.
 
     References
     ----------

@@ -29,15 +29,15 @@ References
 
 from __future__ import annotations
 
-import os
 import struct
 from collections.abc import Callable, Hashable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeAlias
 
 import numpy as np
 import polars as pl
 from datasketches import kll_doubles_sketch
+
+from polars_norm.threads import sorting_pool
 
 __all__ = [
     "DEFAULT_K",
@@ -127,24 +127,6 @@ def compacted_sketch(
     return kll_doubles_sketch.deserialize(image)
 
 
-#: The batch's sorts run on a thread pool (numpy releases the GIL while sorting); created on first use.
-_pool: ThreadPoolExecutor | None = None
-
-
-def _sorting_pool() -> ThreadPoolExecutor:
-    global _pool
-    if _pool is None:
-        _pool = ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1), thread_name_prefix="polars_norm-sort")
-    return _pool
-
-
-def _forget_pool() -> None:  # a forked child has the pool object but not its threads
-    global _pool
-    _pool = None
-
-
-os.register_at_fork(after_in_child=_forget_pool)
-
 Summary: TypeAlias = np.ndarray[Any, np.dtype[np.float64]] | kll_doubles_sketch | None
 
 
@@ -178,7 +160,7 @@ def submit_sketch_updates(
     seeds = np.random.SeedSequence().spawn(len(tasks))
     large = sum(len(series) > _PRESORT_FACTOR * k for _, _, series in tasks)
     args = ([series for _, _, series in tasks], [k] * len(tasks), seeds)
-    summaries = _sorting_pool().map(_summary, *args) if large else map(_summary, *args)
+    summaries = sorting_pool().map(_summary, *args) if large else map(_summary, *args)
 
     def finish() -> None:
         for (key, c, _), summary in zip(tasks, summaries, strict=True):

@@ -183,3 +183,33 @@ def test_without_ties_all_columns_share_sorted_values(X: np.ndarray) -> None:
     for j in range(1, X.shape[1]):
         np.testing.assert_array_equal(out[:, j], out[:, 0])
     np.testing.assert_allclose(out[:, 0], np.sort(X, axis=0).mean(axis=1), rtol=1e-12, atol=1e-6)
+
+
+def test_large_chunked_input_streams_whole_and_shares_one_computation() -> None:
+    # The kernel needs whole columns: the streaming engine, fed many chunks,
+    # must hand it all rows. The k outputs share one computation (a cache
+    # keyed by the input buffers), which must never serve another input and
+    # must be empty once every output of a query is evaluated.
+    from polars_norm import quantile_normalization
+
+    rng = np.random.default_rng(9)
+    X = rng.integers(0, 1000, size=(60_000, 4)).astype(float)
+    df = pl.DataFrame({f"c{j}": X[:, j] for j in range(4)})
+    chunked = pl.concat([df.slice(i, 7_000) for i in range(0, len(df), 7_000)], rechunk=False)
+    assert chunked.n_chunks() > 1
+    exprs = quantile_normalize(df.columns)
+    want = classic_reference(X)
+    for engine in ("streaming", "in-memory"):
+        got = chunked.lazy().select(exprs).collect(engine=engine).to_numpy()  # type: ignore[call-overload]
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-9)
+    np.testing.assert_allclose(chunked.select(exprs).to_numpy(), want, rtol=1e-12, atol=1e-9)
+    assert not quantile_normalization._MEMOIZED._entries
+    # the same buffers for three columns, a new one for the fourth: computed afresh
+    doubled = df.with_columns(pl.col("c3") * -1.0)
+    Y = X.copy()
+    Y[:, 3] *= -1.0
+    np.testing.assert_allclose(doubled.select(exprs).to_numpy(), classic_reference(Y), rtol=1e-12, atol=1e-9)
+    # only some outputs evaluated: still right, and the next query is not served stale results
+    first = df.lazy().with_columns(exprs).select("c0").collect()["c0"].to_numpy()
+    np.testing.assert_allclose(first, want[:, 0], rtol=1e-12, atol=1e-9)
+    np.testing.assert_allclose(doubled.select(exprs).to_numpy(), classic_reference(Y), rtol=1e-12, atol=1e-9)

@@ -1,0 +1,32 @@
+"""The thread pool numpy sorts run on (numpy releases the GIL while sorting).
+
+Used by the quantile sketches (:mod:`polars_norm.sketch`) and by
+:func:`polars_norm.quantile_normalize`. Created on first use, with one thread
+per core (at most 8); a forked child drops its parent's pool, whose threads
+it does not have.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+__all__ = ["sorting_pool"]
+
+_pool: ThreadPoolExecutor | None = None
+
+
+def sorting_pool() -> ThreadPoolExecutor:
+    """The shared pool."""
+    global _pool
+    if _pool is None:
+        _pool = ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1), thread_name_prefix="polars_norm-sort")
+    return _pool
+
+
+def _forget_pool() -> None:
+    global _pool
+    _pool = None
+
+
+os.register_at_fork(after_in_child=_forget_pool)
