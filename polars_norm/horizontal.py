@@ -131,6 +131,7 @@ def _any_nan(xs: list[pl.Expr]) -> pl.Expr:
 _L2_TIERS = (1.0, 2.0**-540, 2.0**600)
 _UNDERFLOW = 2.0**-1000
 _SMALLEST_SUBNORMAL = math.ulp(0.0)
+_PLAIN_L2_FLOOR = 2.0**-960
 
 
 def _l2_tier(xs: list[pl.Expr], c: float, nan: NanPolicy) -> pl.Expr:
@@ -152,7 +153,8 @@ def _l2_tier(xs: list[pl.Expr], c: float, nan: NanPolicy) -> pl.Expr:
 def _row_norm(xs: list[pl.Expr], p: float, nan: NanPolicy) -> pl.Expr:
     """The row's Lp norm without overflow or underflow (0 for a row with no valid cell).
 
-    L2 takes the largest of three tiers scaled by the constants 1, 2**-540 and
+    L2 is the plain ``sqrt(sum x**2)`` where that sum is safe, else the
+    largest of three tiers scaled by the constants 1, 2**-540 and
     2**600: one of them is exact for any row (magnitudes 5e-324 to 1e308), the
     others err low. Unlike a per-row scale (``x / max|x|``, as LAPACK's
     ``dnrm2`` does), constant scales repeat no per-row subexpression inside
@@ -168,7 +170,14 @@ def _row_norm(xs: list[pl.Expr], p: float, nan: NanPolicy) -> pl.Expr:
             norm = pl.when(_any_nan(xs)).then(pl.lit(float("nan"))).otherwise(norm)
         return norm
     if p == 2.0:
-        return pl.max_horizontal([_l2_tier(xs, c, nan) for c in _L2_TIERS])
+        # The plain sum of squares is exact to rounding wherever it is finite and
+        # above 2**-960 (underflowed squares then weigh under 2**-100 of it); other
+        # rows (overflow, underflow, NaN, no valid cell, zero) take the tiers.
+        # Polars evaluates the fallback only if some row needs it: 0.035 s against
+        # 0.13 s for the tiers alone on 4 x 10M, and 0.026 s for the naive form.
+        plain = pl.sum_horizontal([x * x for x in xs])
+        tiers = pl.max_horizontal([_l2_tier(xs, c, nan) for c in _L2_TIERS])
+        return pl.when(plain.is_between(_PLAIN_L2_FLOOR, sys.float_info.max)).then(plain.sqrt()).otherwise(tiers)
     if p == 1.0:
         terms = [x.abs() for x in xs]
     else:
