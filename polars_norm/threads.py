@@ -29,4 +29,5 @@ def _forget_pool() -> None:
     _pool = None
 
 
-os.register_at_fork(after_in_child=_forget_pool)
+if hasattr(os, "register_at_fork"):  # POSIX only; Windows does not fork
+    os.register_at_fork(after_in_child=_forget_pool)
