@@ -29,7 +29,8 @@ from polars_norm.rolling_by import rolling_maxabs_by, rolling_minmax_by, rolling
 from polars_norm.scaling import maxabs, mean_range, minmax, robust, zscore
 from polars_norm.semantics import ZERO_SCALE_RTOL
 from polars_norm.special import ndtri
-from polars_norm.vectors import vector_norm, vector_unit, vector_zscore
+from polars_norm.vector_zscore import vector_zscore
+from polars_norm.vectors import vector_norm, vector_unit
 
 __version__ = "0.1.0"
 

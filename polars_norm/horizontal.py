@@ -40,7 +40,7 @@ from polars_norm.semantics import (
     scale_or_one,
     stat_view,
 )
-from polars_norm.vectors import zscore_across
+from polars_norm.vector_zscore import zscore_across
 
 __all__ = [
     "IntoColumns",

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import polars as pl
 
-from polars_norm import ewm, expanding, norms, power, ranks, rolling, rolling_by, scaling, vectors
+from polars_norm import ewm, expanding, norms, power, ranks, rolling, rolling_by, scaling, vector_zscore, vectors
 from polars_norm.ranks import QuantileOutput
 from polars_norm.semantics import NanPolicy
 from polars_norm.window_checks import ClosedInterval, Duration
@@ -348,4 +348,4 @@ class NormNamespace:
 
     def vector_zscore(self, *, ddof: int = 1, nan: NanPolicy = "ignore") -> pl.Expr:
         """Each vector standardized by its own mean and std; see :func:`polars_norm.vector_zscore`."""
-        return vectors.vector_zscore(self._expr, ddof=ddof, nan=nan)
+        return vector_zscore.vector_zscore(self._expr, ddof=ddof, nan=nan)

@@ -1,0 +1,116 @@
+"""The plumbing shared by every vector-cell function: the cell's dtype facts and the plan-time check.
+
+:class:`Vec` holds whether a column is an ``Array`` or a ``List``, its element
+float dtype and width, and routes each operation to ``arr.*`` or ``list.*``;
+:func:`vector_expr` checks the dtype when the query is planned and builds on
+the checked column. The rules these functions follow are in
+:mod:`polars_norm.vectors`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import polars as pl
+
+from polars_norm.semantics import NanPolicy, _column_label, float_dtype
+
+__all__ = ["HEADROOM", "Vec", "cell_maxabs", "even", "pow2", "valid_view", "vector_expr"]
+
+#: Extra power-of-two headroom in the L2 sum of squares: the products
+#: ``x * (x * 2**-(k + HEADROOM))`` stay below ``2**(k - HEADROOM + 2)``, so the
+#: sum of up to ``2**(HEADROOM - 2)`` of them cannot overflow even at the largest
+#: finite values.
+HEADROOM = 16
+
+
+@dataclass(frozen=True)
+class Vec:
+    """The dtype facts of a vector column and the matching namespace calls."""
+
+    is_array: bool
+    inner: type[pl.Float32] | type[pl.Float64]
+    width: int = 0  # the Array width (0 for List)
+
+    def max(self, x: pl.Expr) -> pl.Expr:
+        return x.arr.max() if self.is_array else x.list.max()
+
+    def min(self, x: pl.Expr) -> pl.Expr:
+        return x.arr.min() if self.is_array else x.list.min()
+
+    def sum(self, x: pl.Expr) -> pl.Expr:
+        return x.arr.sum() if self.is_array else x.list.sum()
+
+    def mean(self, x: pl.Expr) -> pl.Expr:
+        return x.arr.mean() if self.is_array else x.list.mean()
+
+    def dot(self, a: pl.Expr, b: pl.Expr) -> pl.Expr:
+        # Pairs with a null on either side are left out of the sum.
+        return a.arr.dot(b) if self.is_array else (a * b).list.sum()
+
+    def each(self, x: pl.Expr, element_expr: pl.Expr) -> pl.Expr:
+        """Apply an element-wise expression to every element (fast, flat path)."""
+        return x.arr.eval(element_expr) if self.is_array else x.list.eval(element_expr)
+
+    def scalar(self, value: pl.Expr) -> pl.Expr:
+        """A per-row Float64 scalar in the element dtype, so broadcasting does not upcast."""
+        return value if self.inner == pl.Float64 else value.cast(self.inner)
+
+    def maxabs(self, x: pl.Expr) -> pl.Expr:
+        """The largest ``|element|`` (nulls and NaN skipped), Float64."""
+        return pl.max_horizontal(self.max(x), -self.min(x)).cast(pl.Float64).abs()
+
+
+def vector_expr(expr: pl.Expr, method: str, build: Callable[[pl.Expr, Vec], pl.Expr]) -> pl.Expr:
+    """Check at plan time that ``expr`` is a numeric Array/List and build on it.
+
+    ``build`` receives the vector with Float32 or Float64 elements (other numeric
+    elements are cast to Float64 first) and its :class:`Vec` facts. The result
+    keeps the input column's name.
+    """
+
+    def resolve(e: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+        is_array = isinstance(dtype, pl.Array)
+        inner = dtype.inner if isinstance(dtype, (pl.Array, pl.List)) else None
+        if isinstance(inner, type):
+            inner = inner()
+        out = float_dtype(inner) if inner is not None else None
+        if out is None or inner is None:
+            msg = (
+                f"polars_norm.{method}: column {_column_label(e)} has dtype {dtype}; "
+                "expected an Array or List column of numbers (integer, unsigned, float or decimal elements)"
+            )
+            raise TypeError(msg)
+        x = e
+        if inner != out:
+            target = pl.Array(pl.Float64, dtype.size) if isinstance(dtype, pl.Array) else pl.List(pl.Float64)
+            x = e.cast(target)
+        width = dtype.size if isinstance(dtype, pl.Array) else 0
+        result = build(x, Vec(is_array=is_array, inner=out, width=width))
+        name = e.meta.output_name(raise_if_undetermined=False)
+        return result.alias(name) if name is not None else result
+
+    return expr.pipe_with_dtype(resolve)
+
+
+def valid_view(x: pl.Expr, vec: Vec, nan: NanPolicy) -> pl.Expr:
+    """The elements statistics see: NaN becomes null unless propagating."""
+    return vec.each(x, pl.element().fill_nan(None)) if nan == "ignore" else x
+
+
+def cell_maxabs(x: pl.Expr, vec: Vec, nan: NanPolicy) -> pl.Expr:
+    # arr.max/arr.min skip NaN unless every element is NaN; such a vector has
+    # no valid element under nan="ignore", so its scale is null.
+    m = vec.maxabs(x)
+    return m.fill_nan(None) if nan == "ignore" else m
+
+
+def pow2(exponent: pl.Expr | float) -> pl.Expr:
+    e = exponent if isinstance(exponent, pl.Expr) else pl.lit(exponent)
+    return pl.lit(2.0).pow(e)
+
+
+def even(exponent: pl.Expr) -> pl.Expr:
+    """Round an exponent down to even, so that ``2**(h / 2)`` (the square root's scale) is exact."""
+    return (exponent / 2.0).floor() * 2.0
