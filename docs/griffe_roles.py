@@ -39,6 +39,7 @@ RENDERED = (
     "polars_norm.rolling_by",
     "polars_norm.expanding",
     "polars_norm.ewm",
+    "polars_norm.ewm_by",
     "polars_norm.horizontal",
     "polars_norm.vectors",
     "polars_norm.vector_zscore",

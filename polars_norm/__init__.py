@@ -15,7 +15,8 @@ zero scale and dtypes are in :mod:`polars_norm.semantics`.
 from __future__ import annotations
 
 from polars_norm.accumulator import Accumulator
-from polars_norm.ewm import ewm_zscore, ewm_zscore_by
+from polars_norm.ewm import ewm_zscore
+from polars_norm.ewm_by import ewm_zscore_by
 from polars_norm.expanding import expanding_maxabs, expanding_minmax, expanding_zscore
 from polars_norm.fitting import fit
 from polars_norm.horizontal import minmax_horizontal, norm_horizontal, unit_horizontal, zscore_horizontal

@@ -12,7 +12,19 @@ from collections.abc import Sequence
 
 import polars as pl
 
-from polars_norm import ewm, expanding, norms, power, ranks, rolling, rolling_by, scaling, vector_zscore, vectors
+from polars_norm import (
+    ewm,
+    ewm_by,
+    expanding,
+    norms,
+    power,
+    ranks,
+    rolling,
+    rolling_by,
+    scaling,
+    vector_zscore,
+    vectors,
+)
 from polars_norm.ranks import QuantileOutput
 from polars_norm.semantics import NanPolicy
 from polars_norm.window_checks import ClosedInterval, Duration
@@ -333,7 +345,7 @@ class NormNamespace:
         nan: NanPolicy = "ignore",
     ) -> pl.Expr:
         """Time-decayed EW z-score; see :func:`polars_norm.ewm_zscore_by`."""
-        return ewm.ewm_zscore_by(
+        return ewm_by.ewm_zscore_by(
             self._expr, by, half_life=half_life, min_samples=min_samples, bias=bias, lag=lag, nan=nan
         )
 
