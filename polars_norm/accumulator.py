@@ -252,9 +252,10 @@ class Accumulator:
             if self._quantiles
             else None
         )
-        self._add_state(moments.batch_moments(frame.lazy(), self.columns, self._by, self._norm_orders))
+        state = moments.batch_moments(frame.lazy(), self.columns, self._by, self._norm_orders)
         if finish is not None:
             finish()
+        self._add_state(state)  # last: a failure above adds nothing of the batch to the moments
         return self
 
     def _check_compatible(self, other: Accumulator) -> None:

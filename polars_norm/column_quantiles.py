@@ -59,7 +59,10 @@ def robust_column(
         return empty
     q_lo, q_hi = quantile_range
     spread = _quantile(ordered, q_hi) - _quantile(ordered, q_lo)
-    max_abs = max(abs(float(ordered[0])), abs(float(ordered[-1])))
+    # max|x| over the finite values: an infinity maps to itself anyway, and must
+    # not make every spread look negligible (nor NaN, sorted last, hide the max).
+    finite = ordered[int(np.searchsorted(ordered, -np.inf, side="right")) : int(np.searchsorted(ordered, np.inf))]
+    max_abs = max(abs(float(finite[0])), abs(float(finite[-1]))) if finite.size else 0.0
     if math.isnan(spread):
         inverse = math.nan
     elif spread == 0.0 or spread < max_abs * overflow_ratio:

@@ -147,8 +147,8 @@ def ewm_zscore_by(
     lag
         Normalize each row by the statistics of the rows before it (strictly
         causal). This shift follows row order, so ``by`` must be sorted
-        (within each group under ``.over``): an unsorted ``by`` raises
-        ``InvalidOperationError`` naming it when the query runs.
+        (within each group under ``.over``) and hold no nulls: otherwise it
+        raises ``InvalidOperationError`` naming it when the query runs.
     nan
         ``"ignore"`` (default) or ``"propagate"``; see :func:`ewm_zscore`.
 
@@ -243,10 +243,10 @@ def ewm_zscore_by(
             if lag:
                 # The row before in row order is the row before in time only for a sorted
                 # ``by``: an unsorted one fails here (per group under ``.over``).
-                unsorted = (b < b.shift(1)).any()
+                unsorted = (b < b.shift(1)).any() | b.is_null().any()
                 msg = (
                     f"polars_norm.ewm_zscore_by: lag=True needs `by` ({by_name}) "
-                    "sorted ascending (within each group under .over); sort the frame by it first"
+                    "sorted ascending without nulls (within each group under .over); sort the frame by it first"
                 )
                 # 0, or a strict cast of the message that fails; it sits in the final
                 # condition, which Polars always evaluates (a branch it may skip).

@@ -18,6 +18,7 @@ streaming engine Polars hands it the whole input.
 
 from __future__ import annotations
 
+import os
 import threading
 from typing import Any
 
@@ -41,7 +42,11 @@ def _interpolate(values: _Floats, position: _Floats) -> _Floats:
     lo = np.floor(position)
     i = np.clip(lo.astype(np.int64), 0, last)
     frac = position - lo
-    out: _Floats = values[i] * (1.0 - frac) + values[np.minimum(i + 1, last)] * frac
+    out: _Floats = values[i]
+    between = frac > 0.0  # a whole position reads its value alone (inf beside it would give inf * 0)
+    j = i[between]
+    f = frac[between]
+    out[between] = values[j] * (1.0 - f) + values[np.minimum(j + 1, last)] * f
     return out
 
 
@@ -61,22 +66,29 @@ class _Memo:
 
     Polars does not eliminate common Python UDF calls, so each of the ``k``
     outputs calls the kernel on the same struct of columns. The first call
-    computes all ``k`` columns; the others take theirs from here. An entry
-    is found by a cheap fingerprint (length, fields, a few values) and used
-    only if its input is the same: the same Arrow buffers (a struct shared by
-    common-subexpression elimination, or built over the same columns without
-    a copy; the entry keeps its input alive, so no other data can occupy
-    them), or else equal values (each output's own cast or per-group copy).
-    An entry leaves after its ``k``-th use, so the next query computes
-    afresh; entries of outputs that are never evaluated (a projection that
-    drops them) leave when newer ones push the cache past ``_MEMO_VALUES``
-    input values.
+    computes all ``k`` columns; the others take theirs from here. An entry is
+    found by a cheap fingerprint (length, fields, a few values) and used only
+    if its input equals, value for value, the entry's own copy of the input
+    it was computed from (a buffer identity test, or a reference to the
+    input, would serve stale results if numpy memory under a frame were
+    changed in place between queries). An entry leaves after its ``k``-th use;
+    entries of outputs that are never evaluated (a projection that drops
+    them), and those of many small groups under ``.over``, leave oldest first
+    once the cache holds more than ``_MEMO_VALUES`` input values besides the
+    newest entry.
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        # [fingerprint, buffers, input, output, uses left]
-        self._entries: list[tuple[tuple[Any, ...], tuple[Any, ...], pl.Series, pl.Series, int]] = []
+        # fingerprint -> [input, output, uses left]; insertion order is age
+        self._entries: dict[tuple[Any, ...], list[tuple[pl.Series, pl.Series, int]]] = {}
+        self._values = 0
+
+    def reset(self) -> None:
+        """Forget everything (and the lock: a forked child may inherit it held)."""
+        self._lock = threading.Lock()
+        self._entries = {}
+        self._values = 0
 
     @staticmethod
     def _fingerprint(batch: pl.Series) -> tuple[Any, ...]:
@@ -85,34 +97,43 @@ class _Memo:
         return (n, tuple(batch.struct.fields), repr(batch.gather(probes).to_list()))  # repr: NaN matches NaN
 
     @staticmethod
-    def _buffers(batch: pl.Series) -> tuple[Any, ...]:
-        parts: list[Any] = []
-        for field in batch.struct.unnest().iter_columns():
-            for chunk in field.get_chunks():
-                arrow = chunk.to_arrow()  # zero-copy for one chunk
-                parts.append((arrow.offset, len(arrow), *(b.address if b else 0 for b in arrow.buffers())))
-        return tuple(parts)
+    def _size(batch: pl.Series) -> int:
+        return len(batch) * len(batch.struct.fields)
 
     def __call__(self, batch: pl.Series) -> pl.Series:
         with self._lock:  # the outputs may call in parallel: one computes, the others reuse
-            fingerprint, buffers = self._fingerprint(batch), self._buffers(batch)
-            for i, (print_, buffers_, batch_, out, uses) in enumerate(self._entries):
-                if print_ == fingerprint and (buffers_ == buffers or batch_.equals(batch)):
-                    del self._entries[i]
+            fingerprint = self._fingerprint(batch)
+            candidates = self._entries.get(fingerprint, [])
+            for i, (cached, out, uses) in enumerate(candidates):
+                if cached.equals(batch):
                     if uses > 1:
-                        self._entries.append((print_, buffers_, batch_, out, uses - 1))
+                        candidates[i] = (cached, out, uses - 1)
+                    else:
+                        del candidates[i]
+                        self._values -= self._size(cached)
+                        if not candidates:
+                            del self._entries[fingerprint]
                     return out
             out = _normalize(batch)
-            width = len(batch.struct.fields)
-            budget = _MEMO_VALUES - len(batch) * width
-            while self._entries and sum(len(e[2]) * len(e[2].struct.fields) for e in self._entries) > budget:
-                self._entries.pop(0)
-            if width > 1:
-                self._entries.append((fingerprint, buffers, batch, out, width - 1))
+            uses = len(batch.struct.fields) - 1
+            if uses:
+                self._evict(_MEMO_VALUES)
+                # A copy: the input's memory may be numpy's, changed in place later.
+                copy = batch.gather(pl.int_range(len(batch), eager=True))
+                self._entries.setdefault(fingerprint, []).append((copy, out, uses))
+                self._values += self._size(batch)
             return out
 
+    def _evict(self, budget: int) -> None:
+        while self._values > budget and self._entries:
+            oldest = next(iter(self._entries))
+            cached, _, _ = self._entries[oldest].pop(0)
+            self._values -= self._size(cached)
+            if not self._entries[oldest]:
+                del self._entries[oldest]
 
-#: Input values the kernel's cache holds for outputs not yet evaluated, beyond the entry in use.
+
+#: Input values the kernel's cache holds for outputs not yet evaluated, besides the newest entry.
 _MEMO_VALUES = 1 << 22
 
 
@@ -139,15 +160,16 @@ def _normalize(batch: pl.Series) -> pl.Series:
         out = np.array(column.to_numpy(), dtype=np.float64)  # NaN (and null) cells keep NaN
         if n:
             # This column's ranks read the reference at their own levels; a run of
-            # tied values gets the mean over its ranks, from differences of prefix
-            # sums at the run boundaries (accurate to about n * eps of the values).
+            # tied values gets the mean over its ranks (summed within the run only,
+            # so a huge value elsewhere in the column cannot swamp it).
             at_rank = reference if n == n_rows else _interpolate(reference, _levels(n) * (n_rows - 1))
             valid = ordered[:n]
             starts = np.flatnonzero(np.concatenate([[True], valid[1:] != valid[:-1]]))
-            bounds = np.append(starts, n)
-            prefix = np.concatenate([[0.0], np.cumsum(at_rank)])
-            run_means = np.diff(prefix[bounds]) / np.diff(bounds)
-            out[order[:n]] = np.repeat(run_means, np.diff(bounds))
+            lengths = np.diff(np.append(starts, n))
+            if starts.size == n:  # no ties: each rank its own run
+                out[order[:n]] = at_rank
+            else:
+                out[order[:n]] = np.repeat(np.add.reduceat(at_rank, starts) / lengths, lengths)
         outputs.append(
             pl.Series(column.name, out).set(column.is_null(), None)
             if column.has_nulls()
@@ -165,6 +187,8 @@ def _build(xs: list[pl.Expr], col: int) -> pl.Expr:
 
 
 _MEMOIZED = _Memo()
+if hasattr(os, "register_at_fork"):  # POSIX only
+    os.register_at_fork(after_in_child=_MEMOIZED.reset)
 
 
 def quantile_normalize(*exprs: IntoColumns) -> list[pl.Expr]:
@@ -202,8 +226,8 @@ def quantile_normalize(*exprs: IntoColumns) -> list[pl.Expr]:
     every level falls on a rank and this is exactly the classic algorithm. A
     column with a single valid value sits at ``u = 0.5`` (the median); an
     all-missing column contributes nothing and stays missing.
-    Tie means come from prefix sums, accurate to about ``n * eps`` relative
-    to the values.
+    A tie's mean is summed over its own run of ranks only, so it is accurate
+    to rounding whatever the other values are (1e-10 beside -1e6, infinities).
 
     Under ``group_by().agg()`` or ``.over()`` each group is normalized on its
     own. All outputs share one computation: in a ``LazyFrame`` Polars runs it

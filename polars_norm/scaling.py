@@ -331,6 +331,8 @@ def robust(
         divisor = normal.inv_cdf(q_hi) - normal.inv_cdf(q_lo)
 
     def build(x: pl.Expr, out: type[pl.Float32] | type[pl.Float64]) -> pl.Expr:
+        if x.meta.is_scalar():  # one value (a literal, an aggregate): zero spread, scale 1
+            return (x - x) * divisor if with_centering else x * divisor
         # One numpy sort per column gives every quantile (polars_norm.column_quantiles).
         kernel = partial(
             robust_column,

@@ -9,6 +9,7 @@ it does not have.
 from __future__ import annotations
 
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 __all__ = ["sorting_pool"]
@@ -16,17 +17,22 @@ __all__ = ["sorting_pool"]
 _pool: ThreadPoolExecutor | None = None
 
 
+_lock = threading.Lock()
+
+
 def sorting_pool() -> ThreadPoolExecutor:
     """The shared pool."""
     global _pool
-    if _pool is None:
-        _pool = ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1), thread_name_prefix="polars_norm-sort")
-    return _pool
+    with _lock:  # two first callers must not build two pools
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1), thread_name_prefix="polars_norm-sort")
+        return _pool
 
 
 def _forget_pool() -> None:
-    global _pool
+    global _pool, _lock
     _pool = None
+    _lock = threading.Lock()
 
 
 if hasattr(os, "register_at_fork"):  # POSIX only; Windows does not fork

@@ -43,7 +43,7 @@ from functools import partial
 
 import polars as pl
 
-from polars_norm.semantics import ZERO_SCALE_FLOOR, NanPolicy, check_nan, check_p, pow2_exponent
+from polars_norm.semantics import NanPolicy, check_nan, check_p, pow2_exponent
 from polars_norm.vector_cells import HEADROOM, Vec, cell_maxabs, even, pow2, vector_expr
 from polars_norm.vector_kernels import unit_l2_rows
 
@@ -75,6 +75,10 @@ def _l2_parts(x: pl.Expr, vec: Vec) -> tuple[pl.Expr, pl.Expr]:
     return h, t
 
 
+#: The smallest positive normal number of each element dtype.
+_SMALLEST_NORMAL = {pl.Float32: 2.0**-126, pl.Float64: 2.0**-1022}
+
+
 def _l2_nan_free(x: pl.Expr, vec: Vec, t: pl.Expr) -> pl.Expr:
     """The L2 norm without NaN elements, computed only for the rows where ``t`` is NaN.
 
@@ -83,7 +87,10 @@ def _l2_nan_free(x: pl.Expr, vec: Vec, t: pl.Expr) -> pl.Expr:
     view of every vector would cost a full pass). Null when no element is valid.
     """
     element = pl.element().fill_nan(None)
-    top = element.abs().max()
+    # Any scale works (the norm is sqrt(sum (x / top)**2) * top); the floor at the
+    # element dtype's smallest normal keeps a zero vector's 0 / 0 away and the
+    # reciprocal Polars divides by finite (1 / 1e-310 overflows).
+    top = element.abs().max().clip(lower_bound=pl.lit(_SMALLEST_NORMAL[vec.inner], vec.inner))
     norm = ((element / top).pow(2).sum().sqrt() * top).cast(pl.Float64)
     masked = pl.when(t.is_nan()).then(x)
     return masked.arr.agg(norm) if vec.is_array else masked.list.agg(norm)
@@ -246,7 +253,8 @@ def vector_unit(expr: pl.Expr, p: float = 2, *, nan: NanPolicy = "ignore") -> pl
             h, t = _l2_parts(x, vec)
             multiplier = pow2(-h / 2.0) / t.sqrt().clip(lower_bound=_l2_floor(vec))
             if nan == "ignore":
-                rescued = 1.0 / _l2_nan_free(x, vec, t).clip(lower_bound=ZERO_SCALE_FLOOR)
+                # the floor: the element dtype's smallest normal, so the reciprocal fits it
+                rescued = 1.0 / _l2_nan_free(x, vec, t).clip(lower_bound=_SMALLEST_NORMAL[vec.inner])
                 multiplier = pl.when(t.is_nan()).then(rescued).otherwise(multiplier)
         elif math.isinf(p):
             k = pow2_exponent(cell_maxabs(x, vec, nan), vec.inner)

@@ -252,3 +252,21 @@ def test_lazy_frame_and_pure_function_agree() -> None:
     multi = df.select(pl.all().norm.zscore())
     assert multi.columns == ["x", "y"]
     assert multi["y"].to_list() == pytest.approx(ref.zscore(np.array([3.0, 1.0, 2.0, 8.0])).tolist())
+
+
+def test_robust_on_scalars_and_beside_infinities() -> None:
+    # A scalar (a literal, or an aggregate inside group_by().agg) has zero spread:
+    # it maps to 0 and broadcasts, as the other methods do.
+    df = pl.DataFrame({"g": [1, 1, 2, 2], "x": [1.0, 2.0, 3.0, math.nan]})
+    assert df.select("x", r=pl.lit(2.0).norm.robust())["r"].to_list() == [0.0] * 4
+    agg = df.group_by("g", maintain_order=True).agg(r=pl.col("x").sum().norm.robust())
+    assert agg["r"].dtype == pl.Float64
+    assert agg["r"][0] == 0.0
+    assert math.isnan(agg["r"][1])
+    # an infinity is a value like any other for the quantiles (numpy's percentile),
+    # and does not make the interquartile range count as negligible
+    x = np.array([1.0, 2.0, 3.0, 4.0, 5.0, math.inf])
+    q25, q50, q75 = np.percentile(x, [25, 50, 75])
+    got = pl.DataFrame({"x": x}).select(pl.col("x").norm.robust())["x"].to_numpy()
+    np.testing.assert_allclose(got[:5], (x[:5] - q50) / (q75 - q25), rtol=1e-15)
+    assert got[5] == math.inf

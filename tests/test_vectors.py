@@ -283,3 +283,21 @@ def test_unit_l2_kernel_rows_it_cannot_take_follow_the_native_route(inner: type[
         lf.select(pl.col("e").norm.vector_unit().over("g")).collect()["e"],
     ):
         assert out.equals(got)
+
+
+@pytest.mark.parametrize("kind", ["array", "list"])
+@pytest.mark.parametrize("inner", [pl.Float32, pl.Float64])
+def test_zero_and_subnormal_vectors_with_nan_elements(kind: str, inner: type[pl.DataType]) -> None:
+    # The NaN-free recomputation divided by the vector's max|x|: 0 / 0 for a zero
+    # vector, and Polars' reciprocal of a subnormal overflowed to inf.
+    tiny = 1e-310 if inner == pl.Float64 else 1e-40
+    df = frame([[0.0, math.nan], [tiny, math.nan], [math.nan, 2.0]], vec_dtype(kind, inner, 2))
+    norms = df.select(vector_norm(pl.col("e")))["e"].to_list()
+    assert norms[0] == 0.0
+    assert norms[1] == pytest.approx(tiny, rel=1e-6)
+    assert norms[2] == 2.0
+    units = df.select(vector_unit(pl.col("e")))["e"].to_list()
+    assert units[0][0] == 0.0
+    assert math.isnan(units[0][1])
+    assert math.isfinite(units[1][0])
+    assert units[2][1] == 1.0

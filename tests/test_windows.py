@@ -406,6 +406,13 @@ def test_ewm_zscore_by_unsorted_equals_sorted(data: st.DataObject, lag: bool, mi
     )
 
 
+def test_ewm_zscore_by_lag_refuses_null_times() -> None:
+    df = pl.DataFrame({"t": [0, None, 1, 2], "x": [1.0, 5.0, 2.0, 3.0]})
+    expr = pn.ewm_zscore_by(pl.col("x"), "t", half_life="2i", lag=True)
+    with pytest.raises(pl.exceptions.InvalidOperationError, match=r"needs `by` \(t\) sorted ascending without nulls"):
+        df.select(expr)
+
+
 @settings(max_examples=10)
 @given(xs=series(min_size=1, max_size=20, nan=False))
 def test_lag_never_sees_the_current_row(xs: list[Row]) -> None:
