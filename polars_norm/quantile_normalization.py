@@ -156,8 +156,8 @@ def _normalize(batch: pl.Series) -> pl.Series:
         reference += ordered if n == n_rows else _interpolate(ordered, grid * (n - 1))
     reference /= max(len(present), 1)
     outputs = []
-    for column, (order, ordered), n in zip(columns, ranked, counts, strict=True):
-        out = np.array(column.to_numpy(), dtype=np.float64)  # NaN (and null) cells keep NaN
+    for column, column_values, (order, ordered), n in zip(columns, values, ranked, counts, strict=True):
+        out = column_values.copy()  # NaN (and null) cells keep NaN
         if n:
             # This column's ranks read the reference at their own levels; a run of
             # tied values gets the mean over its ranks (summed within the run only,
@@ -179,8 +179,8 @@ def _normalize(batch: pl.Series) -> pl.Series:
 
 
 def _build(xs: list[pl.Expr], col: int) -> pl.Expr:
-    # Every output is the same kernel call on the same struct (so a LazyFrame
-    # computes it once, by common-subexpression elimination), then its field.
+    # Every output is the same kernel call on the same struct, then its field;
+    # Polars calls the kernel once per output, and _MEMOIZED computes it once.
     fields = [x.alias(f"c{j}") for j, x in enumerate(xs)]
     schema = pl.Struct({f"c{j}": pl.Float64 for j in range(len(xs))})
     return pl.struct(fields).map_batches(_MEMOIZED, return_dtype=schema).struct.field(f"c{col}")
@@ -230,10 +230,8 @@ def quantile_normalize(*exprs: IntoColumns) -> list[pl.Expr]:
     to rounding whatever the other values are (1e-10 beside -1e6, infinities).
 
     Under ``group_by().agg()`` or ``.over()`` each group is normalized on its
-    own. All outputs share one computation: in a ``LazyFrame`` Polars runs it
-    once (common subexpression elimination); an eager
-    ``DataFrame.with_columns`` does not eliminate common subexpressions and
-    runs it once per column, so prefer ``df.lazy()...collect()``.
+    own. All outputs share one computation, lazy or eager: the first output
+    evaluated computes every column, and the others reuse its result.
 
     References
     ----------

@@ -134,9 +134,8 @@ def _summary(series: pl.Series, k: int, seed: np.random.SeedSequence) -> Summary
     """The valid values of ``series`` as they enter a sketch: few as a writable array, many compacted."""
     values = series.cast(pl.Float64).drop_nulls().to_numpy()
     if values.size <= _PRESORT_FACTOR * k:
-        valid = values[~np.isnan(values)]
-        copy: np.ndarray[Any, np.dtype[np.float64]] = np.array(valid, dtype=np.float64)  # writable, for ``update``
-        return copy if valid.size else None
+        valid: np.ndarray[Any, np.dtype[np.float64]] = values[~np.isnan(values)]  # a new, writable array
+        return valid if valid.size else None
     ordered = np.sort(values)  # NaN sorts last
     ordered = ordered[: int(np.searchsorted(ordered, np.inf, side="right"))]
     if ordered.size <= _PRESORT_FACTOR * k:
