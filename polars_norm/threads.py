@@ -1,7 +1,7 @@
-"""The thread pool numpy sorts run on (numpy releases the GIL while sorting).
+"""The thread pool numpy sorts and selections run on (numpy releases the GIL in them).
 
-Used by the quantile sketches (:mod:`polars_norm.sketch`) and by
-:func:`polars_norm.quantile_normalize`. Created on first use, with one thread
+Used by the quantile sketches (:mod:`polars_norm.sketch`), by
+:func:`polars_norm.quantile_normalize` and by :func:`polars_norm.robust`. Created on first use, with one thread
 per core (at most 8); a forked child drops its parent's pool, whose threads
 it does not have.
 """

@@ -1,0 +1,58 @@
+"""The selection kernel behind ``robust``: order statistics against a full numpy sort."""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+from sklearn.preprocessing import RobustScaler
+
+from polars_norm.column_quantiles import order_statistics
+
+_values = hnp.arrays(
+    np.float64,
+    st.integers(1, 300),
+    elements=st.one_of(
+        st.sampled_from([0.0, -0.0, 1.0, 1.0, np.nan, np.inf, -np.inf, 1e300, -1e-300]),
+        st.floats(allow_nan=True, allow_infinity=True),
+    ),
+)
+
+
+@given(_values, st.data())
+def test_order_statistics_match_a_sort(values: np.ndarray, data: st.DataObject) -> None:
+    ranks = data.draw(st.lists(st.integers(0, values.size - 1), min_size=1, max_size=8))
+    want = np.sort(values)  # NaN last
+    got = order_statistics(values.copy(), ranks)
+    assert sorted(got) == sorted(set(ranks))
+    for r in ranks:
+        np.testing.assert_array_equal(got[r], want[r])
+
+
+def test_order_statistics_on_the_thread_pool_with_ties_and_nan() -> None:
+    # big enough that the halves below and above the median are selected in on two threads
+    rng = np.random.default_rng(7)
+    values = np.round(rng.normal(size=(1 << 22) + 3), 2)
+    values[::97] = np.nan
+    ranks = [0, 1, 1 << 20, (1 << 20) + 1, 1 << 21, (1 << 21) + 1, 3 << 20, values.size - 1]
+    want = np.sort(values)
+    got = order_statistics(values.copy(), ranks)
+    for r in ranks:
+        np.testing.assert_array_equal(got[r], want[r])
+
+
+def test_robust_on_a_large_column_matches_robust_scaler() -> None:
+    rng = np.random.default_rng(3)
+    x = np.round(rng.lognormal(size=3_000_001), 3)
+    every_11th = pl.int_range(pl.len()) % 11 == 0
+    df = pl.DataFrame({"x": x}).with_columns(pl.when(every_11th).then(None).otherwise("x").alias("x"))
+    valid = df["x"].drop_nulls().to_numpy()[:, None]
+    want = RobustScaler().fit(valid).transform(df["x"].to_numpy()[:, None])[:, 0]
+    for got in (
+        df.select(pl.col("x").norm.robust())["x"],
+        df.lazy().select(pl.col("x").norm.robust()).collect(engine="streaming")["x"],
+    ):
+        assert got.null_count() == df["x"].null_count()
+        np.testing.assert_allclose(got.to_numpy(), want, rtol=1e-13, atol=1e-13)
