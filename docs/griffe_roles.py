@@ -41,6 +41,7 @@ RENDERED = (
     "polars_norm.ewm",
     "polars_norm.ewm_by",
     "polars_norm.horizontal",
+    "polars_norm.row_norms",
     "polars_norm.vectors",
     "polars_norm.vector_zscore",
     "polars_norm.quantile_normalization",

@@ -19,7 +19,7 @@ from polars_norm.ewm import ewm_zscore
 from polars_norm.ewm_by import ewm_zscore_by
 from polars_norm.expanding import expanding_maxabs, expanding_minmax, expanding_zscore
 from polars_norm.fitting import fit
-from polars_norm.horizontal import minmax_horizontal, norm_horizontal, unit_horizontal, zscore_horizontal
+from polars_norm.horizontal import minmax_horizontal, zscore_horizontal
 from polars_norm.namespace import NormNamespace
 from polars_norm.norms import l0, l1, l2, linf, lp, unit
 from polars_norm.power import box_cox, softmax, yeo_johnson
@@ -27,6 +27,7 @@ from polars_norm.quantile_normalization import quantile_normalize
 from polars_norm.ranks import quantile
 from polars_norm.rolling import rolling_maxabs, rolling_minmax, rolling_robust, rolling_zscore
 from polars_norm.rolling_by import rolling_maxabs_by, rolling_minmax_by, rolling_robust_by, rolling_zscore_by
+from polars_norm.row_norms import norm_horizontal, unit_horizontal
 from polars_norm.scaling import maxabs, mean_range, minmax, robust, zscore
 from polars_norm.semantics import ZERO_SCALE_RTOL
 from polars_norm.special import ndtri

@@ -26,28 +26,13 @@ from polars_norm.semantics import check_ddof, float_dtype
 if TYPE_CHECKING:
     from polars_norm.fitted import MethodSpec, Unseen
 
-__all__ = ["Accumulator", "norm_expr", "std_expr"]
+__all__ = ["Accumulator"]
 
 Frame = pl.DataFrame | pl.LazyFrame
 Batch = Any  # a polars DataFrame, or a pyarrow Table or RecordBatch
 
 _CONSOLIDATE_EVERY = 64
 _RESERVED = {moments.COLUMN, *moments.STATE_FIELDS, "sketch"}
-
-
-def std_expr(ddof: int) -> pl.Expr:
-    """The standard deviation from state fields; null when ``count <= ddof``."""
-    dof = pl.col("count") - ddof
-    return pl.when(dof > 0).then((pl.col("m2_scaled") / dof.cast(pl.Float64)).sqrt() * pl.col("scale"))
-
-
-def norm_expr(p: float) -> pl.Expr:
-    """The Lp norm from state fields (``p = inf`` is ``max|x|``); null without data."""
-    if math.isinf(p):
-        return pl.when(pl.col("count") > 0).then(pl.max_horizontal(pl.col("min").abs(), pl.col("max").abs()))
-    powsum = pl.col(moments.powsum_name(p))
-    root = powsum.sqrt() if p == 2.0 else powsum.pow(1.0 / p)
-    return pl.when(pl.col("count") > 0).then(root * pl.col("scale"))
 
 
 def _names(value: str | Sequence[str] | None, param: str) -> tuple[str, ...]:
@@ -311,16 +296,6 @@ class Accumulator:
         return out
 
     # -- reading ------------------------------------------------------------------
-    def _quantile_values(self, qs: Sequence[float]) -> list[list[float | None]]:
-        state = self.state
-        out: list[list[float | None]] = [[] for _ in qs]
-        for row in state.select(*self._by, moments.COLUMN).iter_rows():
-            sk = self._sketches.get((tuple(row[:-1]), row[-1]))
-            values = sk.get_quantiles(list(qs)) if sk is not None and not sk.is_empty() else [None] * len(qs)
-            for i, v in enumerate(values):
-                out[i].append(v)
-        return out
-
     def to_frame(self, ddof: int = 1) -> pl.DataFrame:
         """A readable statistics table: one row per group and column.
 
@@ -330,7 +305,7 @@ class Accumulator:
         ``q25``, ``median`` and ``q75``.
         """
         ddof = check_ddof(ddof, "Accumulator.to_frame")
-        std = std_expr(ddof)
+        std = moments.std_expr(ddof)
         exprs = [
             *self._by,
             moments.COLUMN,
@@ -342,12 +317,13 @@ class Accumulator:
             (std * std).alias("var"),
             "min",
             "max",
-            norm_expr(math.inf).alias("maxabs"),
-            *(norm_expr(p).alias(f"l{p:g}") for p in self._norm_orders),
+            moments.norm_expr(math.inf).alias("maxabs"),
+            *(moments.norm_expr(p).alias(f"l{p:g}") for p in self._norm_orders),
         ]
         frame = self.state.select(exprs)
         if self._quantiles:
-            q25, median, q75 = self._quantile_values((0.25, 0.5, 0.75))
+            keys = self.state.select(*self._by, moments.COLUMN)
+            q25, median, q75 = sketch.quantile_columns(self._sketches, keys, (0.25, 0.5, 0.75))
             frame = frame.with_columns(
                 pl.Series("q25", q25, pl.Float64),
                 pl.Series("median", median, pl.Float64),
@@ -368,11 +344,8 @@ class Accumulator:
 
     def _state_with_sketches(self) -> pl.DataFrame:
         state = self.state
-        blobs: list[bytes | None] = []
-        for row in state.select(*self._by, moments.COLUMN).iter_rows():
-            sk = self._sketches.get((tuple(row[:-1]), row[-1]))
-            blobs.append(sk.serialize() if sk is not None else None)
-        return state.with_columns(pl.Series("sketch", blobs, pl.Binary))
+        blobs = sketch.serialized_column(self._sketches, state.select(*self._by, moments.COLUMN))
+        return state.with_columns(blobs.alias("sketch"))
 
     @classmethod
     def _from_parts(cls, meta: Mapping[str, Any], state: pl.DataFrame) -> Accumulator:
@@ -385,9 +358,7 @@ class Accumulator:
         )
         out._key_schema = {n: state.schema[n] for n in out._by}
         if "sketch" in state.columns:
-            for *key, column, blob in state.select(*out._by, moments.COLUMN, "sketch").iter_rows():
-                if blob is not None:
-                    out._sketches[(tuple(key), column)] = kll_doubles_sketch.deserialize(blob)
+            out._sketches = sketch.deserialized_map(state.select(*out._by, moments.COLUMN, "sketch"))
             state = state.drop("sketch")
         expected = moments.state_schema(out._key_schema, out._norm_orders)
         out._parts = [state.select(expected.names()).cast(expected)]

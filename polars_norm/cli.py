@@ -37,7 +37,7 @@ import polars as pl
 
 from polars_norm import __version__, progress
 from polars_norm.accumulator import Accumulator
-from polars_norm.fitted import METHODS, _resolve
+from polars_norm.fitted import METHODS, resolve_method
 from polars_norm.fitting import fit, input_files, scan
 from polars_norm.sinks import OUTPUT_FORMATS, OutputError, atomic_path, check_output
 from polars_norm.statsfile import StatsFileError
@@ -99,7 +99,7 @@ def _plan(args: argparse.Namespace) -> tuple[Spec | None, dict[str, Spec]]:
         for name in {default, *per_column.values()} - {None}:
             own = {k: v for k, v in options.items() if k in METHODS.get(str(name), {})}
             specs[str(name)] = (str(name), own)
-            _resolve(str(name), own, "cli")
+            resolve_method(str(name), own, "cli")
     except ValueError as exc:
         raise UsageError(str(exc).removeprefix("polars_norm.cli: ")) from exc
     unused = set(options).difference(*(opts for _, opts in specs.values()))

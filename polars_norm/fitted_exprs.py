@@ -1,6 +1,8 @@
-"""Expressions from fitted statistics: location-scale forms and the sketch CDF.
+"""Expressions from fitted statistics: the statistics each method reads, location-scale forms and the sketch CDF.
 
-The builders :mod:`polars_norm.fitted` applies per column: ``(x - location) /
+:func:`stat_frame` reads the statistics a method needs out of an
+:class:`~polars_norm.accumulator.Accumulator`, one row per group. The
+builders :mod:`polars_norm.fitted` applies per column: ``(x - location) /
 scale`` with the zero-scale rules of :mod:`polars_norm.semantics`, their
 inverses, and the quantile transform through a piecewise-linear CDF of the
 sketch (written with ``bin_intervals``, which streams).
@@ -11,14 +13,27 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from statistics import NormalDist
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from polars_norm.moments import COLUMN, norm_expr, std_expr
 from polars_norm.semantics import scale_or_one
 from polars_norm.special import ndtri
 
-__all__ = ["Stat", "build_method", "count_at_most", "interp", "location_scale", "quantile_expr"]
+if TYPE_CHECKING:
+    from polars_norm.accumulator import Accumulator
+
+__all__ = [
+    "Stat",
+    "build_method",
+    "count_at_most",
+    "interp",
+    "location_scale",
+    "quantile_expr",
+    "require_sketch",
+    "stat_frame",
+]
 
 #: Looks a fitted statistic up by name, as a (literal or per-group) expression.
 Stat = Callable[[str], pl.Expr]
@@ -128,3 +143,48 @@ def build_method(
         return pl.when(x.is_nan()).then(x).otherwise(out) if keep_nan else out
 
     return build
+
+
+def stat_frame(acc: Accumulator, column: str, name: str, opts: Mapping[str, Any], where: str) -> pl.DataFrame:
+    """The statistics ``name`` needs, one row per group: the by keys and one column per statistic."""
+    by = list(acc.by)
+    state = acc.state.filter(pl.col(COLUMN) == column)
+    if name == "zscore":
+        exprs = [pl.col("mean"), std_expr(opts["ddof"]).alias("std"), norm_expr(math.inf).alias("maxabs")]
+    elif name in ("minmax", "mean_range"):
+        exprs = [pl.col("mean"), pl.col("min"), pl.col("max")]
+    elif name == "maxabs":
+        exprs = [norm_expr(math.inf).alias("maxabs")]
+    elif name == "unit":
+        p = opts["p"]
+        if not math.isinf(p) and p not in acc.norm_orders:
+            msg = (
+                f"polars_norm.{where}: the L{p:g} norm was not fitted (norm_orders={acc.norm_orders}); "
+                f"fit with norm_orders including {p:g}"
+            )
+            raise ValueError(msg)
+        exprs = [norm_expr(p).alias("norm")]
+    else:  # robust, quantile: from the sketch
+        exprs = [pl.col("count").alias("n")]
+    frame = state.select(*by, *exprs)
+    if name == "robust":
+        require_sketch(acc, name, where)
+        lo, hi = opts["quantile_range"]
+        values: dict[str, list[float | None]] = {"q_lo": [], "median": [], "q_hi": []}
+        for row in frame.select(by).iter_rows() if by else [()]:
+            sk = acc.sketch(column, tuple(row))
+            qs = sk.get_quantiles([lo, 0.5, hi]) if sk is not None and not sk.is_empty() else [None] * 3
+            for key, q in zip(values, qs, strict=True):
+                values[key].append(q)
+        frame = frame.with_columns(pl.Series(k, v, pl.Float64) for k, v in values.items())
+    return frame
+
+
+def require_sketch(acc: Accumulator, name: str, where: str) -> None:
+    """Raise if ``name`` needs quantile sketches and ``acc`` was fitted without them."""
+    if not acc.quantiles:
+        msg = (
+            f"polars_norm.{where}: method {name!r} needs quantile sketches, but these statistics were "
+            "fitted with quantiles=False; fit again with quantiles=True"
+        )
+        raise ValueError(msg)

@@ -56,8 +56,10 @@ __all__ = [
     "batch_moments",
     "empty_state",
     "merge_states",
+    "norm_expr",
     "powsum_name",
     "state_schema",
+    "std_expr",
     "two_sum",
 ]
 
@@ -343,3 +345,18 @@ def merge_states(states: Sequence[pl.DataFrame], by: Sequence[str], norm_orders:
         pl.when(const).then(0.0).otherwise(pl.col("mean_lo")).alias("mean_lo"),
     )
     return merged.select(states[0].columns)
+
+
+def std_expr(ddof: int) -> pl.Expr:
+    """The standard deviation from state fields; null when ``count <= ddof``."""
+    dof = pl.col("count") - ddof
+    return pl.when(dof > 0).then((pl.col("m2_scaled") / dof.cast(pl.Float64)).sqrt() * pl.col("scale"))
+
+
+def norm_expr(p: float) -> pl.Expr:
+    """The Lp norm from state fields (``p = inf`` is ``max|x|``); null without data."""
+    if math.isinf(p):
+        return pl.when(pl.col("count") > 0).then(pl.max_horizontal(pl.col("min").abs(), pl.col("max").abs()))
+    powsum = pl.col(powsum_name(p))
+    root = powsum.sqrt() if p == 2.0 else powsum.pow(1.0 / p)
+    return pl.when(pl.col("count") > 0).then(root * pl.col("scale"))

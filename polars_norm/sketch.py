@@ -43,9 +43,12 @@ __all__ = [
     "DEFAULT_K",
     "SketchMap",
     "cdf_knots",
+    "deserialized_map",
     "merge_sketch_maps",
     "new_sketch",
+    "quantile_columns",
     "rank_error",
+    "serialized_column",
     "submit_sketch_updates",
 ]
 
@@ -232,3 +235,37 @@ def cdf_knots(sketch: kll_doubles_sketch, knots: int = CDF_KNOTS) -> tuple[list[
 def sketch_key(key: Hashable) -> GroupKey:
     """Normalize a group key (a scalar or a tuple) into the tuple form the maps use."""
     return key if isinstance(key, tuple) else (key,)
+
+
+def quantile_columns(sketches: SketchMap, keys: pl.DataFrame, qs: Sequence[float]) -> list[list[float | None]]:
+    """The ``qs`` quantiles of the sketch of each row of ``keys`` (the ``by`` keys, then the column name).
+
+    One list per quantile, aligned with ``keys``; null where a row has no
+    sketch or an empty one. (A loop over the state's rows, one per group and
+    column, not over data.)
+    """
+    out: list[list[float | None]] = [[] for _ in qs]
+    for row in keys.iter_rows():
+        sk = sketches.get((tuple(row[:-1]), row[-1]))
+        values = sk.get_quantiles(list(qs)) if sk is not None and not sk.is_empty() else [None] * len(qs)
+        for i, v in enumerate(values):
+            out[i].append(v)
+    return out
+
+
+def serialized_column(sketches: SketchMap, keys: pl.DataFrame) -> pl.Series:
+    """Each row's sketch (rows of ``keys``: the ``by`` keys, then the column name) serialized; null if none."""
+    blobs: list[bytes | None] = []
+    for row in keys.iter_rows():
+        sk = sketches.get((tuple(row[:-1]), row[-1]))
+        blobs.append(sk.serialize() if sk is not None else None)
+    return pl.Series("sketch", blobs, pl.Binary)
+
+
+def deserialized_map(rows: pl.DataFrame) -> SketchMap:
+    """The sketch map of :func:`serialized_column`'s rows (the ``by`` keys, the column name, the blob)."""
+    out: SketchMap = {}
+    for *key, column, blob in rows.iter_rows():
+        if blob is not None:
+            out[(tuple(key), column)] = kll_doubles_sketch.deserialize(blob)
+    return out

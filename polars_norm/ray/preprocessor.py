@@ -10,7 +10,7 @@ import ray.data
 from ray.data.preprocessor import Preprocessor
 
 from polars_norm.accumulator import Accumulator
-from polars_norm.fitted import MethodSpec, Unseen, _resolve
+from polars_norm.fitted import MethodSpec, Unseen, resolve_method
 from polars_norm.ray.datasets import ApplyStats, fit
 from polars_norm.ray.shipping import to_bytes
 from polars_norm.semantics import check_choice
@@ -98,7 +98,7 @@ class PolarsNormalizer(Preprocessor):  # type: ignore[misc]  # Ray's classes are
         super().__init__()
         where = "ray.PolarsNormalizer"
         for spec in method.values() if isinstance(method, Mapping) else [method]:
-            _resolve(spec, options, where)
+            resolve_method(spec, options, where)
         check_choice(unseen, ("null", "global", "raise"), "unseen", where)
         names = [columns] if isinstance(columns, str) else list(columns) if columns is not None else None
         if names is None and isinstance(method, Mapping):
