@@ -358,6 +358,42 @@ def nan_table(df: pl.DataFrame, repeat: int) -> str:
     return "\n".join(lines)
 
 
+#: The foundation issue's targets against scikit-learn's scalers (fit_transform on the same numpy array).
+SKLEARN_TARGETS = {"zscore": 8.0, "minmax": 8.0, "maxabs": 8.0, "robust": 5.0}
+_SCALERS = {"zscore": "StandardScaler", "minmax": "MinMaxScaler", "maxabs": "MaxAbsScaler", "robust": "RobustScaler"}
+
+
+def sklearn_target_rows(arr: Array, df: pl.DataFrame, repeat: int) -> list[Row]:
+    """Ours in an eager ``select``, a lazy query (default engine) and in memory, each side by side with scikit-learn."""
+    cols = df.columns
+    out: list[Row] = []
+    for name, target in SKLEARN_TARGETS.items():
+        exprs = [getattr(pl.col(c).norm, name)() for c in cols]
+        scaler = _sk(_SCALERS[name])
+        runs: dict[str, Callable[[], object]] = {
+            "eager select": lambda exprs=exprs: df.select(exprs),  # type: ignore[misc]
+            "lazy, default engine": lambda exprs=exprs: df.lazy().select(exprs).collect(),  # type: ignore[misc]
+            "lazy, in-memory engine": lambda exprs=exprs: df.lazy().select(exprs).collect(engine="in-memory"),  # type: ignore[misc]
+        }
+        for mode, ours in runs.items():
+            row = compare(
+                f"{name}, {mode}",
+                ours,
+                f"scikit-learn {_SCALERS[name]}",
+                lambda scaler=scaler: scaler(arr),  # type: ignore[misc]
+                repeat,
+                note=f"target >= {target:.0f}x",
+            )
+            out.append(row)
+    return out
+
+
+def target_rows(n: int = 10_000_000, repeat: int = 3) -> list[Row]:
+    """:func:`sklearn_target_rows` on ``n`` rows x 4 Float64 columns (the report's section)."""
+    arr, df = make_data(n)
+    return sklearn_target_rows(arr, df, repeat)
+
+
 def engine_table(df: pl.DataFrame, repeat: int) -> str:
     lines = ["| method | default engine (s) | in-memory engine (s) | ratio |", "|---|---|---|---|"]
     for name in ("zscore", "robust", "quantile"):
@@ -377,10 +413,12 @@ def main() -> None:
     args = parser.parse_args()
     n = args.rows or (1_000_000 if args.quick else 10_000_000)
     table = rows(n, args.repeat, external=not args.no_external)
-    _, df = make_data(n)
+    arr, df = make_data(n)
     lazy = lazy_rows(df, args.repeat)
     print(f"\n{n:,} rows x 4 Float64, best of {args.repeat}; polars {pl.__version__}\n")
     print(markdown_table(table + lazy))
+    print("\nAgainst scikit-learn's scalers in each engine (the foundation issue's targets)\n")
+    print(markdown_table(sklearn_target_rows(arr, df, args.repeat)))
     print("\nNaN handling: ignoring NaN (default) vs propagating it (Polars' semantics)\n")
     print(nan_table(df, args.repeat))
     print("\nLazy queries with Polars' default engine (median/quantile/rank go through the streaming engine)\n")

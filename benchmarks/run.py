@@ -56,6 +56,17 @@ BENCHMARKS = [
         bench_columnwise.rows,
     ),
     Benchmark(
+        "sklearn",
+        "Against scikit-learn's scalers, eager and lazy",
+        {"smoke": 20_000, "quick": 500_000, "full": 10_000_000},
+        lambda n: (
+            f"{n:,} rows x 4 Float64 columns: an eager `select`, a lazy query on Polars' default engine and on its"
+            " in-memory engine, each timed in turns with the scaler's `fit_transform` on the same numpy array"
+            " (`benchmarks/bench_columnwise.py`)."
+        ),
+        bench_columnwise.target_rows,
+    ),
+    Benchmark(
         "fit",
         "Per-group z-scores and fitted statistics, in memory",
         {"smoke": 20_000, "quick": 500_000, "full": 10_000_000},
