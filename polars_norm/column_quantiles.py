@@ -87,12 +87,10 @@ def _quantiles(values: FloatArray, n: int, qs: tuple[float, ...]) -> list[float]
     return out
 
 
-def _finite_max_abs(s: pl.Series, values: FloatArray) -> float:
-    """``max|x|`` over the finite values (0 without any): infinities and NaN left out."""
-    lo, hi = s.min(), s.max()  # Polars' min/max skip NaN
+def _finite_max_abs(lo: float | None, hi: float | None, values: FloatArray) -> float:
+    """``max|x|`` over the finite values (0 without any), from the NaN-skipping ``lo``, ``hi`` of ``values``."""
     if lo is None or hi is None:
         return 0.0
-    lo, hi = float(lo), float(hi)  # type: ignore[arg-type]
     if math.isinf(lo) or math.isinf(hi):
         finite = values[np.isfinite(values)]
         if finite.size == 0:
@@ -141,8 +139,11 @@ def robust_column(
     by it could overflow, below ``overflow_ratio`` of it) is taken as 1.
     """
     valid = s.drop_nulls()
+    # NaN count and extremes in one Polars query (its reductions run in parallel); min/max skip NaN
+    v = pl.col("v")  # renamed: a column name such as "^a$" would read as a pattern
+    nans, lo, hi = valid.alias("v").to_frame().select(v.is_nan().sum(), v.min().alias("lo"), v.max().alias("hi")).row(0)
     values: FloatArray = np.array(valid.to_numpy(), dtype=np.float64, copy=True)  # reordered in place
-    n = values.size - (int(valid.is_nan().sum()) if nan == "ignore" else 0)
+    n = values.size - (int(nans) if nan == "ignore" else 0)
     if n == 0:  # no data: NaN stays NaN, null stays null
         empty: pl.Series = s * (math.nan if with_centering else 1.0)
         return empty
@@ -151,7 +152,7 @@ def robust_column(
     spread = high - low
     # max|x| over the finite values: an infinity maps to itself anyway, and must
     # not make every spread look negligible.
-    max_abs = _finite_max_abs(valid, values)
+    max_abs = _finite_max_abs(lo, hi, values)
     if math.isnan(spread):
         inverse = math.nan
     elif spread == 0.0 or spread < max_abs * overflow_ratio:
