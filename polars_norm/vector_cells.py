@@ -87,7 +87,15 @@ def vector_expr(expr: pl.Expr, method: str, build: Callable[[pl.Expr, Vec], pl.E
             target = pl.Array(pl.Float64, dtype.size) if isinstance(dtype, pl.Array) else pl.List(pl.Float64)
             x = e.cast(target)
         width = dtype.size if isinstance(dtype, pl.Array) else 0
-        result = build(x, Vec(is_array=is_array, inner=out, width=width))
+        if is_array and width == 0:
+            # Polars' arr.max panics on zero-width arrays: take the List route
+            # (every vector is empty: null norms, empty outputs) and come back.
+            def back(r: pl.Expr, rtype: pl.DataType) -> pl.Expr:
+                return r.cast(pl.Array(out, 0)) if isinstance(rtype, pl.List) else r
+
+            result = build(e.cast(pl.List(out)), Vec(is_array=False, inner=out)).pipe_with_dtype(back)
+        else:
+            result = build(x, Vec(is_array=is_array, inner=out, width=width))
         name = e.meta.output_name(raise_if_undetermined=False)
         return result.alias(name) if name is not None else result
 

@@ -27,12 +27,20 @@ null element           left out of the statistics (as if absent) and kept
 NaN element            with ``nan="ignore"`` (default) left out of the
                        statistics and kept NaN in the output; with
                        ``nan="propagate"`` the whole vector becomes NaN
-no valid element       (empty, all null or all NaN) gives a null norm
+no valid element       (empty, all null or all NaN) gives a null norm; so
+                       does every vector of a zero-width ``Array``, whose
+                       normalized vectors stay empty
 zero vector            has norm 0 and stays the zero vector under
                        :func:`vector_unit` (zero scale is 1)
 overflow, underflow    each vector is rescaled by an exact power of two near
                        its largest element before squaring, so
-                       ``[1e300, 1e300]`` has L2 norm ``1.414e300``
+                       ``[1e300, 1e300]`` has L2 norm ``1.414e300``; a
+                       vector whose elements are all subnormal (below
+                       ``2.2e-308``) is outside this guarantee: its L2 norm
+                       loses digits (1e-6 relative at ``1e-310``, more
+                       below), and :func:`vector_unit` clamps it to the
+                       smallest normal number, so such a vector does not
+                       come out with unit norm
 =====================  ======================================================
 """
 

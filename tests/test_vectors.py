@@ -301,3 +301,22 @@ def test_zero_and_subnormal_vectors_with_nan_elements(kind: str, inner: type[pl.
     assert math.isnan(units[0][1])
     assert math.isfinite(units[1][0])
     assert units[2][1] == 1.0
+
+
+@pytest.mark.parametrize("inner", [pl.Float32, pl.Float64, pl.Int64])
+def test_zero_width_arrays(inner: type[pl.DataType]) -> None:
+    # Polars' own arr.max panics on Array(_, 0); every vector is empty: no valid
+    # element, so null norms, and empty (or null) vectors out.
+    df = pl.DataFrame({"e": pl.Series("e", [[], None, []], dtype=pl.Array(inner, 0))})
+    out_inner = pl.Float32 if inner == pl.Float32 else pl.Float64
+    for engine in ("in-memory", "streaming"):
+        for p in (1, 2, 3.5, math.inf):
+            norms = df.lazy().select(vector_norm(pl.col("e"), p)).collect(engine=engine)["e"]
+            assert norms.dtype == out_inner
+            assert norms.to_list() == [None, None, None]
+            units = df.lazy().select(vector_unit(pl.col("e"), p)).collect(engine=engine)["e"]
+            assert units.dtype == pl.Array(out_inner, 0)
+            assert units.to_list() == [[], None, []]
+        z = df.lazy().select(vector_zscore(pl.col("e"))).collect(engine=engine)["e"]
+        assert z.dtype == pl.Array(out_inner, 0)
+        assert z.to_list() == [[], None, []]
