@@ -296,7 +296,7 @@ def batch_moments(
 def merge_states(states: Sequence[pl.DataFrame], by: Sequence[str], norm_orders: Sequence[float]) -> pl.DataFrame:
     """Merge moment states in one ``group_by`` (Chan et al.'s pairwise formula, k-way).
 
-    With ``S = max(scale_i)``, a pilot ``P`` (the first non-empty state's
+    With ``S = max(scale_i)`` over the states not all zero, a pilot ``P`` (the first non-empty state's
     mean), ``dm_i = (mean_i - P) / S`` and ``c = sum(n_i dm_i) / n``::
 
         mean      = P + c S
@@ -314,11 +314,15 @@ def merge_states(states: Sequence[pl.DataFrame], by: Sequence[str], norm_orders:
     n_i = pl.col("count")
     w = n_i.cast(pl.Float64)
     n = w.sum()
-    big_s = pl.col("scale").max().fill_null(1.0)
+    # A state whose values are all zero has scale 1 (pow2_scale of 0) but holds
+    # nothing to rescale: it must neither set S (a tiny state's squares would
+    # underflow once rescaled to 1) nor be rescaled (0 * inf), so its r is 0.
+    zero = pl.max_horizontal(pl.col("min").abs(), pl.col("max").abs()) == 0.0
+    big_s = pl.col("scale").filter(~zero).max().fill_null(pl.col("scale").max()).fill_null(1.0)
     pilot = pl.col("mean").filter(n_i > 0).first()
     dm = (((pl.col("mean") - pilot) + pl.col("mean_lo")) / big_s).fill_null(0.0)
     c = (w * dm).sum() / n
-    r = (pl.col("scale") / big_s).fill_null(0.0)
+    r = pl.when(zero).then(0.0).otherwise(pl.col("scale") / big_s).fill_null(0.0)
     dev = dm - c
     m2 = (pl.col("m2_scaled") * r * r).sum() + (w * dev * dev).sum() - (w * dev).sum() ** 2 / n
     has = n > 0
@@ -329,7 +333,7 @@ def merge_states(states: Sequence[pl.DataFrame], by: Sequence[str], norm_orders:
         pl.col("nan_count").sum(),
         pl.when(has).then(mean_hi).alias("mean"),
         pl.when(has).then(mean_lo).alias("mean_lo"),
-        pl.col("scale").max().alias("scale"),
+        big_s.alias("scale"),
         pl.when(has).then(pl.max_horizontal(m2, pl.lit(0.0))).otherwise(0.0).alias("m2_scaled"),
         pl.col("min").min(),
         pl.col("max").max(),

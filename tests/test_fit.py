@@ -11,7 +11,7 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
@@ -47,6 +47,10 @@ values_st = st.lists(
 
 @settings(max_examples=25)
 @given(values=values_st, offset=st.sampled_from([0.0, 1e9, -1e12]), cuts=st.lists(st.integers(0, 120), max_size=49))
+# a part of zeros (scale 1) beside a tiny one: rescaling the tiny squares to 1 underflowed to an L2 norm of 0
+@example(values=[0.0, 4.859081780643909e-208], offset=0.0, cuts=[1])
+@example(values=[1e-300, 0.0, 0.0, -3e-301], offset=0.0, cuts=[1, 3])
+@example(values=[0.0, 0.0, 2.5e150], offset=0.0, cuts=[2])
 def test_merged_equals_single_pass(values: list[float | None], offset: float, cuts: list[int]) -> None:
     xs = [None if v is None else v + offset for v in values]
     df = pl.DataFrame({"x": xs}, schema={"x": pl.Float64})
