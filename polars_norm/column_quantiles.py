@@ -30,7 +30,9 @@ __all__ = ["order_statistics", "robust_column"]
 
 FloatArray = np.ndarray[Any, np.dtype[np.float64]]
 
-#: Halves at least this long are selected in on the thread pool.
+#: Work on at least this many values is split over two threads: the half
+#: below the median (selected in while the calling thread takes the half above
+#: it), and the two halves of the affine map.
 _PARALLEL_SIZE = 1 << 20
 
 
