@@ -46,7 +46,8 @@ def inverse_std(x: pl.Expr, centered: pl.Expr, *, ddof: int, nan: NanPolicy) -> 
 
     - The variance is taken over ``x - mean``: centering first makes Polars'
       variance exact to rounding even on data such as ``1e12 + N(0, 1)``,
-      where ``x.var()`` is off by up to 30%.
+      where ``x.var()`` is off by about 6e-6 on 10M shuffled values and by a
+      factor of 4 on the same values sorted (Polars 2.1).
     - The centered values are divided by ``2**k``, the power of two with
       ``2**k <= max|x| < 2**(k+1)`` (exact), so magnitudes of 1e+-300 neither
       overflow nor underflow when squared, and the standard deviation comes
