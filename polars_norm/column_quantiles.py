@@ -104,10 +104,11 @@ def _finite_max_abs(lo: float | None, hi: float | None, values: FloatArray) -> f
 def _affine_block(x: FloatArray, out: FloatArray, shift: float, scale: float) -> None:
     """``out = (x - shift) * scale`` in cache-sized blocks: one pass over memory, not two."""
     block = 1 << 16
-    for start in range(0, x.size, block):
-        o = out[start : start + block]
-        np.subtract(x[start : start + block], shift, out=o)
-        o *= scale
+    with np.errstate(all="ignore"):  # inf - inf, inf * 0 and overflow are silent, as in Polars
+        for start in range(0, x.size, block):
+            o = out[start : start + block]
+            np.subtract(x[start : start + block], shift, out=o)
+            o *= scale
 
 
 def _affine(s: pl.Series, shift: float, scale: float) -> pl.Series:

@@ -317,7 +317,9 @@ def merge_states(states: Sequence[pl.DataFrame], by: Sequence[str], norm_orders:
     # A state whose values are all zero has scale 1 (pow2_scale of 0) but holds
     # nothing to rescale: it must neither set S (a tiny state's squares would
     # underflow once rescaled to 1) nor be rescaled (0 * inf), so its r is 0.
-    zero = pl.max_horizontal(pl.col("min").abs(), pl.col("max").abs()) == 0.0
+    # The same goes for a state without data (null scale, null min and max),
+    # and a merge without data keeps a null scale.
+    zero = pl.max_horizontal(pl.col("min").abs(), pl.col("max").abs()).fill_null(0.0) == 0.0  # or no data
     big_s = pl.col("scale").filter(~zero).max().fill_null(pl.col("scale").max()).fill_null(1.0)
     pilot = pl.col("mean").filter(n_i > 0).first()
     dm = (((pl.col("mean") - pilot) + pl.col("mean_lo")) / big_s).fill_null(0.0)
@@ -333,7 +335,7 @@ def merge_states(states: Sequence[pl.DataFrame], by: Sequence[str], norm_orders:
         pl.col("nan_count").sum(),
         pl.when(has).then(mean_hi).alias("mean"),
         pl.when(has).then(mean_lo).alias("mean_lo"),
-        big_s.alias("scale"),
+        pl.when(has).then(big_s).alias("scale"),
         pl.when(has).then(pl.max_horizontal(m2, pl.lit(0.0))).otherwise(0.0).alias("m2_scaled"),
         pl.col("min").min(),
         pl.col("max").max(),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import polars as pl
 from hypothesis import given
@@ -56,3 +58,16 @@ def test_robust_on_a_large_column_matches_robust_scaler() -> None:
     ):
         assert got.null_count() == df["x"].null_count()
         np.testing.assert_allclose(got.to_numpy(), want, rtol=1e-13, atol=1e-13)
+
+
+def test_robust_on_a_long_column_with_infinities_warns_nothing() -> None:
+    # The long null-free path maps with numpy, which warns on inf - inf and inf * 0
+    # where Polars' arithmetic is silent; a warnings-as-errors setting made it raise.
+    x = np.arange(1 << 20, dtype=np.float64)
+    x[0] = np.inf
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = pl.DataFrame({"x": x}).select(pl.col("x").norm.robust(quantile_range=(0.0, 1.0)))["x"]
+    # the spread is inf, so the scale is inf: finite values map to -0.0, inf to NaN (inf * 0)
+    assert np.isnan(got[0])
+    assert (got.slice(1) == 0.0).all()

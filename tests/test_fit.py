@@ -73,6 +73,27 @@ def test_merged_equals_single_pass(values: list[float | None], offset: float, cu
         assert close(m["l2"], s["l2"], 1e-12)
 
 
+def test_states_without_data_merge_into_tiny_ones() -> None:
+    # A group without valid values (all null or NaN) has no scale; merged once
+    # it used to come out with scale 1, and merged again beside tiny values its
+    # power sums became 0 * inf = NaN.
+    b1 = pl.DataFrame({"g": ["a", "b"], "x": [1e-160, None]})
+    b2 = pl.DataFrame({"g": ["a", "b"], "x": [3e-160, None]})
+    acc = pn.fit(iter([b1, b2]), "x", by="g", quantiles=False)
+    assert acc.pooled().to_frame()["l2"][0] == pytest.approx(math.hypot(1e-160, 3e-160), rel=1e-14)
+    empty = pn.Accumulator("x", quantiles=False, norm_orders=(1, 2, 4)).update(
+        pl.DataFrame({"x": [None, math.nan]}, schema={"x": pl.Float64})
+    )
+    tiny = pn.Accumulator("x", quantiles=False, norm_orders=(1, 2, 4)).update(pl.DataFrame({"x": [1e-80, 2e-80]}))
+    for merged in ((empty + empty) + tiny, tiny + (empty + empty), pn.Accumulator.merge_all([empty + empty, tiny])):
+        row = merged.to_frame().row(0, named=True)
+        assert row["count"] == 2
+        assert row["l1"] == pytest.approx(3e-80, rel=1e-15)
+        assert row["l2"] == pytest.approx(math.hypot(1e-80, 2e-80), rel=1e-15)
+        assert row["l4"] == pytest.approx((1.0 + 16.0) ** 0.25 * 1e-80, rel=1e-14)
+    assert (empty + empty).state["scale"].to_list() == [None]
+
+
 def test_merge_grouped_and_sketches() -> None:
     n = 3000
     df = pl.DataFrame({"g": RNG.integers(0, 5, n), "x": RNG.lognormal(size=n)})
