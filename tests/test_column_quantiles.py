@@ -33,6 +33,27 @@ def test_order_statistics_match_a_sort(values: np.ndarray, data: st.DataObject) 
         np.testing.assert_array_equal(got[r], want[r])
 
 
+@given(
+    st.integers(0, 2**32 - 1),
+    st.integers(4097, 30_000),
+    st.sampled_from([1, 2, 3, 50, 0]),  # distinct values (0: continuous)
+    st.sampled_from([0.0, 0.01, 0.5]),  # NaN share
+    st.data(),
+)
+def test_order_statistics_past_the_sorting_size(
+    seed: int, size: int, distinct: int, nan_share: float, data: st.DataObject
+) -> None:
+    # past 4096 values the kernel partitions, and sorts a part only when it is heavily tied
+    rng = np.random.default_rng(seed)
+    values = rng.normal(size=size) if distinct == 0 else rng.integers(0, distinct, size=size).astype(np.float64)
+    values[rng.random(size) < nan_share] = np.nan
+    ranks = data.draw(st.lists(st.integers(0, size - 1), min_size=1, max_size=8))
+    want = np.sort(values)
+    got = order_statistics(values.copy(), ranks)
+    for r in ranks:
+        np.testing.assert_array_equal(got[r], want[r])
+
+
 def test_order_statistics_on_the_thread_pool_with_ties_and_nan() -> None:
     # big enough that the halves below and above the median are selected in on two threads
     rng = np.random.default_rng(7)
@@ -63,7 +84,7 @@ def test_robust_on_a_large_column_matches_robust_scaler() -> None:
 def test_robust_on_a_long_column_with_infinities_warns_nothing() -> None:
     # The long null-free path maps with numpy, which warns on inf - inf and inf * 0
     # where Polars' arithmetic is silent; a warnings-as-errors setting made it raise.
-    x = np.arange(1 << 20, dtype=np.float64)
+    x = np.arange(1 << 22, dtype=np.float64)  # long enough for the numpy path
     x[0] = np.inf
     with warnings.catch_warnings():
         warnings.simplefilter("error")
