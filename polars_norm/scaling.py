@@ -294,7 +294,7 @@ def robust(
 
     The quantiles come from numpy's introselect over one copy of each column
     (or group), run through ``map_batches`` (:mod:`polars_norm.column_quantiles`):
-    about 2x faster than Polars' own ``quantile`` eagerly, and 10x or more in
+    about 2-3x faster than Polars' own ``quantile`` eagerly, and 10x or more in
     a lazy query, whose default (streaming) engine runs ``quantile`` slowly and calls
     the columns' kernels one after another; ``collect(engine="in-memory")``
     runs them in parallel.
