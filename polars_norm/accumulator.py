@@ -187,6 +187,14 @@ class Accumulator:
         """The KLL sketch of ``column`` in group ``key`` (a value or tuple of the ``by`` keys), if any."""
         return self._sketches.get((sketch.sketch_key(key), column))
 
+    def sketch_quantiles(self, keys: pl.DataFrame, qs: Sequence[float]) -> list[list[float | None]]:
+        """The ``qs`` quantiles of the sketch of each row of ``keys``: the ``by`` keys, then the column name.
+
+        One list per quantile, aligned with the rows of ``keys``; null where a
+        group has no sketch or an empty one.
+        """
+        return sketch.quantile_columns(self._sketches, keys, qs)
+
     def __repr__(self) -> str:
         by = f", by={list(self._by)!r}" if self._by else ""
         return f"Accumulator(columns={list(self.columns)!r}{by}, quantiles={self._quantiles})"
@@ -323,7 +331,7 @@ class Accumulator:
         frame = self.state.select(exprs)
         if self._quantiles:
             keys = self.state.select(*self._by, moments.COLUMN)
-            q25, median, q75 = sketch.quantile_columns(self._sketches, keys, (0.25, 0.5, 0.75))
+            q25, median, q75 = self.sketch_quantiles(keys, (0.25, 0.5, 0.75))
             frame = frame.with_columns(
                 pl.Series("q25", q25, pl.Float64),
                 pl.Series("median", median, pl.Float64),

@@ -170,13 +170,10 @@ def stat_frame(acc: Accumulator, column: str, name: str, opts: Mapping[str, Any]
     if name == "robust":
         require_sketch(acc, name, where)
         lo, hi = opts["quantile_range"]
-        values: dict[str, list[float | None]] = {"q_lo": [], "median": [], "q_hi": []}
-        for row in frame.select(by).iter_rows() if by else [()]:
-            sk = acc.sketch(column, tuple(row))
-            qs = sk.get_quantiles([lo, 0.5, hi]) if sk is not None and not sk.is_empty() else [None] * 3
-            for key, q in zip(values, qs, strict=True):
-                values[key].append(q)
-        frame = frame.with_columns(pl.Series(k, v, pl.Float64) for k, v in values.items())
+        keys = frame.select(*by, pl.lit(column, pl.String).alias(COLUMN))
+        values = acc.sketch_quantiles(keys, (lo, 0.5, hi))
+        names = ("q_lo", "median", "q_hi")
+        frame = frame.with_columns(pl.Series(k, v, pl.Float64) for k, v in zip(names, values, strict=True))
     return frame
 
 
