@@ -14,7 +14,7 @@ The source never needs to fit in memory:
 from __future__ import annotations
 
 import glob as globlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,7 @@ from polars_norm import moments
 from polars_norm.accumulator import Accumulator
 from polars_norm.sketch import DEFAULT_K
 
-__all__ = ["BATCH_ROWS", "FORMATS", "fit", "input_files", "scan"]
+__all__ = ["BATCH_ROWS", "FORMATS", "INFER_SCHEMA_LENGTH", "NULL_VALUES", "fit", "input_files", "scan"]
 
 #: Rows per batch when streaming a lazy query into the sketches.
 BATCH_ROWS = 1_000_000
@@ -42,6 +42,13 @@ FORMATS: dict[str, str] = {
     ".ndjson": "ndjson",
     ".jsonl": "ndjson",
 }
+
+#: Spellings read as null in the numeric and boolean columns of CSV input
+#: (``"NaN"`` is not one of them: Polars reads it as the float NaN).
+NULL_VALUES: tuple[str, ...] = ("", "NA", "N/A", "n/a", "#N/A", "<NA>", "NULL", "null", "None")
+
+#: Rows of CSV or NDJSON input the column dtypes are inferred from.
+INFER_SCHEMA_LENGTH = 100_000
 
 Source = pl.DataFrame | pl.LazyFrame | str | Path | Sequence[str | Path] | Iterable[Any]
 
@@ -78,19 +85,83 @@ def input_files(source: str | Path | Sequence[str | Path]) -> list[Path]:
     return [f for p in paths for f in _expand(p)]
 
 
-def scan(source: str | Path | Sequence[str | Path]) -> pl.LazyFrame:
+def _parse_text(column: str, dtype: pl.DataType, nulls: Sequence[str]) -> pl.Expr:
+    """A CSV column read as text, parsed into ``dtype``: the ``nulls`` spellings null, anything unparsable an error."""
+    text = pl.col(column)
+    if nulls:
+        text = pl.when(text.is_in(list(nulls))).then(None).otherwise(text)
+    if dtype == pl.Boolean:
+        return text.str.to_lowercase().replace_strict({"true": True, "false": False}, return_dtype=pl.Boolean)
+    return text.cast(dtype, strict=True).alias(column)
+
+
+def _scan_csv(
+    names: list[str],
+    separator: str,
+    null_values: Sequence[str],
+    infer_schema_length: int | None,
+    schema_overrides: Mapping[str, Any] | None,
+) -> pl.LazyFrame:
+    """CSV files with inferred dtypes, the null spellings applied to the typed columns only."""
+    schema = pl.scan_csv(
+        names,
+        separator=separator,
+        null_values=list(null_values) or None,
+        infer_schema_length=infer_schema_length,
+        schema_overrides=dict(schema_overrides or {}) or None,
+    ).collect_schema()
+    text = pl.scan_csv(names, separator=separator, infer_schema=False)
+    typed = [_parse_text(n, d, null_values) for n, d in schema.items() if d != pl.String]
+    return text.with_columns(typed) if typed else text
+
+
+def scan(
+    source: str | Path | Sequence[str | Path],
+    *,
+    null_values: Sequence[str] | None = NULL_VALUES,
+    infer_schema_length: int | None = INFER_SCHEMA_LENGTH,
+    schema_overrides: Mapping[str, Any] | None = None,
+) -> pl.LazyFrame:
     """Scan files lazily: a path, a glob, a directory, or a list of them.
 
     The format comes from the suffix (Parquet ``.parquet``/``.pq``, IPC
     ``.ipc``/``.arrow``/``.feather``, CSV ``.csv``/``.tsv``, NDJSON
     ``.ndjson``/``.jsonl``); all files must share one format.
 
+    Parameters
+    ----------
+    source
+        A path, glob or directory, or a list of them.
+    null_values
+        CSV only: the spellings read as null in numeric and boolean columns
+        (default :data:`NULL_VALUES`: ``""``, ``NA``, ``N/A``, ``n/a``,
+        ``#N/A``, ``<NA>``, ``NULL``, ``null``, ``None``; ``NaN`` stays the
+        float NaN). Text columns are passed through exactly as written (an
+        empty field is null, as always in Polars).
+    infer_schema_length
+        CSV and NDJSON: the rows the dtypes are inferred from (default
+        :data:`INFER_SCHEMA_LENGTH`, 100,000); ``None`` reads the whole
+        file (slow: a CSV is parsed about three times over, in memory).
+    schema_overrides
+        CSV and NDJSON: ``{column: dtype}`` taking precedence over
+        inference, e.g. ``{"price": pl.Float64, "zip": pl.String}``.
+
+    Returns
+    -------
+    LazyFrame
+        The files' rows. For CSV the dtypes are inferred when ``scan`` is
+        called (with the null spellings counted as null, so ``NA`` does not
+        make a numeric column text); the columns are then read as text and
+        each typed column parsed, so a value that does not parse as the
+        inferred dtype is an error when the query runs, never a silent null.
+
     Raises
     ------
     FileNotFoundError
         If a path does not exist or a glob or directory matches nothing.
     ValueError
-        For an unknown suffix or a mix of formats.
+        For an unknown suffix, a mix of formats, or ``schema_overrides`` with
+        Parquet or IPC files (which carry their own schema).
     """
     files = input_files(source)
     kinds = set()
@@ -105,14 +176,18 @@ def scan(source: str | Path | Sequence[str | Path]) -> pl.LazyFrame:
         raise ValueError(msg)
     names = [str(f) for f in files]
     kind = kinds.pop()
+    if kind in ("parquet", "ipc") and schema_overrides:
+        msg = f"polars_norm.scan: schema_overrides applies to CSV and NDJSON input; {kind} files carry their schema"
+        raise ValueError(msg)
     if kind == "parquet":
         return pl.scan_parquet(names)
     if kind == "ipc":
         return pl.scan_ipc(names)
     if kind == "ndjson":
-        return pl.scan_ndjson(names)
+        overrides = dict(schema_overrides or {}) or None
+        return pl.scan_ndjson(names, infer_schema_length=infer_schema_length, schema_overrides=overrides)
     separator = "\t" if all(f.suffix.lower() == ".tsv" for f in files) else ","
-    return pl.scan_csv(names, separator=separator)
+    return _scan_csv(names, separator, tuple(null_values or ()), infer_schema_length, schema_overrides)
 
 
 def _fit_lazy(acc: Accumulator, lf: pl.LazyFrame, batch_rows: int) -> Accumulator:
