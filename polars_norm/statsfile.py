@@ -19,88 +19,122 @@ Layout (format version 1)::
 Statistics are JSON numbers (floats written with ``repr``, so they read back
 bit for bit); non-finite values are the strings ``"inf"``, ``"-inf"`` and
 ``"nan"``. Sketches are Apache DataSketches' portable serialization in base64.
+Key dtypes are text and key values JSON values as described in
+:mod:`polars_norm.key_codec` (``"Int64"``, ``"String"``, ``"Date"`` and the
+other dtypes of format version 1 are written as before, so files with such
+keys still read in earlier versions of polars-norm). Every fitted column
+appears in every group: a column a group has no row for (after merging
+accumulators fitted on different columns, or an ungrouped fit on no rows) is
+written with zero counts and null statistics.
 The checksum is the SHA-256 of the document without its ``checksum`` field,
 serialized with sorted keys and no whitespace. Nothing is pickled, and
 nothing depends on the Polars version.
+
+:func:`load` checks the whole document against the schema in this module (the
+type and range of every field, the keys against the key dtypes, each sketch
+against its count) and raises one :class:`StatsFileError` naming the file and
+the field for anything else, e.g.
+``polars_norm.load: 'stats.json': groups[0].columns.x.mean: expected a number
+or "nan", "inf", "-inf", got 'abc'``.
 """
 
 from __future__ import annotations
 
 import base64
-import datetime as dt
+import binascii
 import hashlib
 import json
 import math
 import os
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import polars as pl
+from datasketches import kll_doubles_sketch
 
-from polars_norm import moments
+from polars_norm import key_codec, moments
 
 if TYPE_CHECKING:
     from polars_norm.accumulator import Accumulator
 
-__all__ = ["FORMAT", "FORMAT_VERSION", "StatsFileError", "load", "save"]
+__all__ = ["FORMAT", "FORMAT_VERSION", "StatsFileError", "checksum", "from_document", "load", "save", "to_document"]
 
 FORMAT = "polars-norm-stats"
 FORMAT_VERSION = 1
 
-_KEY_DTYPES: dict[str, pl.DataType] = {
-    "Int8": pl.Int8(), "Int16": pl.Int16(), "Int32": pl.Int32(), "Int64": pl.Int64(),
-    "UInt8": pl.UInt8(), "UInt16": pl.UInt16(), "UInt32": pl.UInt32(), "UInt64": pl.UInt64(),
-    "Float32": pl.Float32(), "Float64": pl.Float64(), "String": pl.String(), "Boolean": pl.Boolean(),
-    "Date": pl.Date(), "Null": pl.Null(),
-}  # fmt: skip
+_TOP = ("format", "format_version", "created_by", "settings", "fields", "groups", "checksum")
+_SETTINGS = ("by", "columns", "quantiles", "sketch_k", "norm_orders", "key_dtypes")
+_COUNTS = moments.STATE_FIELDS[:3]
+_RESERVED = frozenset({moments.COLUMN, *moments.STATE_FIELDS, "sketch"})
+_NON_FINITE = ("nan", "inf", "-inf")
+_INT64_MAX = 2**63 - 1
+#: How far (relative to the extremes) a fitted mean may lie outside [min, max] by rounding.
+_MEAN_SLACK = 1e-6
 
 
 class StatsFileError(ValueError):
-    """A statistics file is missing, truncated, modified, or of another format or version."""
+    """A statistics file is missing, truncated, modified, malformed, or of another format or version."""
 
 
+# ---------------------------------------------------------------------------
+# writing
+# ---------------------------------------------------------------------------
 def _number(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
     return value
 
 
-def _from_number(value: Any) -> Any:
-    return float(value) if value in ("nan", "inf", "-inf") else value
+def checksum(doc: Mapping[str, Any]) -> str:
+    """The checksum of a statistics document: SHA-256 of its canonical JSON without the ``checksum`` field.
 
-
-def _key_value(value: Any) -> Any:
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return _number(value)
-
-
-def _checksum(doc: dict[str, Any]) -> str:
+    Examples
+    --------
+    >>> doc = {"format": "polars-norm-stats", "format_version": 1}
+    >>> checksum(doc) == checksum({**doc, "checksum": "sha256:..."}), checksum(doc)[:7]
+    (True, 'sha256:')
+    """
     body = {k: v for k, v in doc.items() if k != "checksum"}
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), allow_nan=False)
     return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def _empty_stats(fields: Sequence[str]) -> dict[str, Any]:
+    """The statistics of a column without rows: zero counts and sums, null statistics."""
+    zero = {*_COUNTS, "m2_scaled"}
+    return {f: (0 if f in _COUNTS else 0.0) if f in zero or f.startswith("powsum_") else None for f in fields}
+
+
 def to_document(acc: Accumulator) -> dict[str, Any]:
-    """The JSON document of ``acc`` (a dict ready for ``json.dump``)."""
+    """The JSON document of ``acc`` (a dict ready for ``json.dump``).
+
+    Raises ``TypeError`` if a ``by`` key's dtype cannot be stored
+    (:func:`polars_norm.key_codec.check_storable`).
+    """
     from polars_norm import __version__
 
     meta = acc._metadata()
-    for name, dtype in meta["key_dtypes"].items():
-        if dtype not in _KEY_DTYPES:
-            msg = f"polars_norm.save: by key {name!r} has dtype {dtype}, which statistics files cannot hold"
-            raise TypeError(msg)
     state = acc._state_with_sketches()
     by = list(acc.by)
+    for name in meta["key_dtypes"]:
+        key_codec.check_storable(name, state.schema[name], "save")
+    meta["key_dtypes"] = {name: key_codec.dtype_to_text(state.schema[name]) for name in meta["key_dtypes"]}
     fields = [c for c in state.columns if c not in (*by, moments.COLUMN, "sketch")]
-    groups: dict[tuple[Any, ...], dict[str, Any]] = {}
-    for row in state.iter_rows(named=True):
-        key = tuple(row[b] for b in by)
-        group = groups.setdefault(key, {"key": {b: _key_value(row[b]) for b in by}, "columns": {}})
+    key_json = [key_codec.keys_to_json(state[b]) for b in by]
+    groups: dict[str, dict[str, Any]] = {}
+    for i, row in enumerate(state.iter_rows(named=True)):
+        key = {b: values[i] for b, values in zip(by, key_json, strict=True)}
+        group = groups.setdefault(json.dumps(list(key.values())), {"key": key, "columns": {}})
         stats = {f: _number(row[f]) for f in fields}
         if row["sketch"] is not None:
             stats["sketch"] = base64.b64encode(row["sketch"]).decode("ascii")
         group["columns"][row[moments.COLUMN]] = stats
+    if not by and acc.columns and not groups:  # an ungrouped fit on no rows
+        groups["[]"] = {"key": {}, "columns": {}}
+    for group in groups.values():
+        for column in acc.columns:
+            group["columns"].setdefault(column, _empty_stats(fields))
     doc: dict[str, Any] = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -109,12 +143,16 @@ def to_document(acc: Accumulator) -> dict[str, Any]:
         "fields": fields,
         "groups": list(groups.values()),
     }
-    doc["checksum"] = _checksum(doc)
+    doc["checksum"] = checksum(doc)
     return doc
 
 
 def save(acc: Accumulator, path: str | Path) -> None:
-    """Write ``acc`` to ``path`` as JSON, atomically (a temporary file renamed into place)."""
+    """Write ``acc`` to ``path`` as JSON, atomically (a temporary file renamed into place).
+
+    Raises ``TypeError`` if a ``by`` key's dtype cannot be stored (lists,
+    structs, ...: see :mod:`polars_norm.key_codec`).
+    """
     doc = to_document(acc)
     target = Path(path)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
@@ -127,46 +165,309 @@ def save(acc: Accumulator, path: str | Path) -> None:
         tmp.unlink(missing_ok=True)
 
 
+# ---------------------------------------------------------------------------
+# reading: the schema
+# ---------------------------------------------------------------------------
 def _fail(path: str | Path, problem: str) -> StatsFileError:
     return StatsFileError(f"polars_norm.load: {str(path)!r} {problem}")
 
 
+def _describe(value: Any) -> str:
+    return key_codec._describe(value)
+
+
+class _Checker:
+    """Checks a parsed document field by field; each failure names the file and the field."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = path
+
+    def fail(self, field: str, problem: str, cause: BaseException | None = None) -> NoReturn:
+        msg = f"polars_norm.load: {str(self.path)!r}: {field}: {problem}"
+        raise StatsFileError(msg) from cause
+
+    def bad(self, field: str, value: Any, expected: str) -> NoReturn:
+        self.fail(field, f"expected {expected}, got {_describe(value)}")
+
+    @staticmethod
+    def sub(field: str, name: str) -> str:
+        return f"{field}.{name}" if name.isidentifier() else f"{field}[{name!r}]"
+
+    def obj(self, value: Any, field: str, required: Sequence[str], optional: Sequence[str] = ()) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            self.bad(field, value, "an object")
+        for name in required:
+            if name not in value:
+                self.fail(field, f"missing field {name!r}")
+        for name in value:
+            if name not in required and name not in optional:
+                self.fail(field, f"unknown field {name!r}")
+        return value
+
+    def names(self, value: Any, field: str) -> list[str]:
+        if not isinstance(value, list):
+            self.bad(field, value, "a list of names")
+        for i, name in enumerate(value):
+            if not isinstance(name, str):
+                self.bad(f"{field}[{i}]", name, "a name (a string)")
+            if name in value[:i]:
+                self.fail(f"{field}[{i}]", f"{name!r} appears twice")
+        return value
+
+    def integer(self, value: Any, field: str, lo: int, hi: int) -> int:
+        if not isinstance(value, int) or isinstance(value, bool) or not lo <= value <= hi:
+            what = "a non-negative integer" if (lo, hi) == (0, _INT64_MAX) else f"an integer in [{lo}, {hi}]"
+            self.bad(field, value, what)
+        return value
+
+    def number(self, value: Any, field: str) -> float | None:
+        """A statistic: a number, ``"nan"``, ``"inf"``, ``"-inf"`` or null."""
+        if value is None:
+            return None
+        if isinstance(value, str) and value in _NON_FINITE:
+            return float(value)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            try:
+                out = float(value)
+            except OverflowError:
+                out = math.inf
+            if math.isfinite(out):
+                return out
+        self.bad(field, value, 'a number or "nan", "inf", "-inf"')
+
+    # -- the document ---------------------------------------------------------------------------
+    def settings(self, value: Any) -> dict[str, Any]:
+        meta = self.obj(value, "settings", _SETTINGS)
+        by = self.names(meta["by"], "settings.by")
+        for i, name in enumerate(by):
+            if name in _RESERVED:
+                self.fail(f"settings.by[{i}]", f"{name!r} clashes with a statistics field name")
+        columns = self.names(meta["columns"], "settings.columns")
+        for i, name in enumerate(columns):
+            if name in by:
+                self.fail(f"settings.columns[{i}]", f"{name!r} is also a by key")
+        if not isinstance(meta["quantiles"], bool):
+            self.bad("settings.quantiles", meta["quantiles"], "true or false")
+        self.integer(meta["sketch_k"], "settings.sketch_k", 8, 65535)
+        orders = meta["norm_orders"]
+        if not isinstance(orders, list):
+            self.bad("settings.norm_orders", orders, "a list of finite numbers > 0")
+        seen: list[str] = []
+        for i, p in enumerate(orders):
+            ok = isinstance(p, (int, float)) and not isinstance(p, bool) and math.isfinite(p) and p > 0
+            if not ok:
+                self.bad(f"settings.norm_orders[{i}]", p, "a finite number > 0")
+            if moments.powsum_name(p) in seen:
+                self.fail(f"settings.norm_orders[{i}]", f"{p!r} repeats an earlier order")
+            seen.append(moments.powsum_name(p))
+        key_dtypes = self.obj(meta["key_dtypes"], "settings.key_dtypes", (), by)
+        parsed: dict[str, pl.DataType] = {}
+        for name in by:  # a key without a dtype is of dtype Null (a grouped accumulator never updated)
+            text = key_dtypes.get(name, "Null")
+            field = self.sub("settings.key_dtypes", name)
+            if not isinstance(text, str):
+                self.bad(field, text, 'a dtype\'s text, such as "Int64"')
+            try:
+                parsed[name] = key_codec.dtype_from_text(text)
+            except ValueError as exc:
+                self.fail(field, str(exc), cause=exc)
+        return {**meta, "key_dtypes_parsed": parsed}
+
+    def fields(self, value: Any, norm_orders: Sequence[float]) -> list[str]:
+        fields = self.names(value, "fields")
+        expected = [*moments.STATE_FIELDS, *(moments.powsum_name(p) for p in norm_orders)]
+        if sorted(fields) != sorted(expected):
+            self.fail("fields", f"expected the fields {expected} (with settings.norm_orders), got {fields}")
+        return fields
+
+    def stats(
+        self, value: Any, field: str, fields: Sequence[str], quantiles: bool, need_sketch: bool
+    ) -> tuple[dict[str, Any], bytes | None]:
+        raw = self.obj(value, field, fields, ("sketch",))
+        row: dict[str, Any] = {}
+        for f in fields:
+            if f in _COUNTS:
+                row[f] = self.integer(raw[f], self.sub(field, f), 0, _INT64_MAX)
+            else:
+                row[f] = self.number(raw[f], self.sub(field, f))
+        self.consistent(row, field, fields)
+        count = row["count"]
+        if "sketch" not in raw:
+            if need_sketch and count > 0:
+                self.fail(field, f"missing field 'sketch' (settings.quantiles is true and count is {count})")
+            return row, None
+        sub = self.sub(field, "sketch")
+        text = raw["sketch"]
+        if not quantiles:
+            self.fail(sub, "a sketch, but settings.quantiles is false")
+        if not isinstance(text, str):
+            self.bad(sub, text, "a sketch in base64 (a string)")
+        try:
+            blob = base64.b64decode(text, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            self.fail(sub, f"is not valid base64 ({exc})", cause=exc)
+        try:
+            n = kll_doubles_sketch.deserialize(blob).n
+        except Exception as exc:  # the C++ binding raises RuntimeError, ValueError, ... on bad bytes
+            self.fail(sub, f"is not a DataSketches KLL sketch ({type(exc).__name__}: {exc})", cause=exc)
+        if n != count:
+            self.fail(sub, f"the sketch holds {n} values but count is {count}")
+        return row, blob
+
+    def consistent(self, row: Mapping[str, Any], field: str, fields: Sequence[str]) -> None:
+        count = row["count"]
+        floats = [f for f in fields if f not in _COUNTS]
+        for f in floats:
+            v = row[f]
+            if count == 0 and f in ("mean", "min", "max") and v is not None:
+                self.bad(self.sub(field, f), _number(v), "null (count is 0)")
+            if count > 0 and v is None:
+                self.bad(self.sub(field, f), v, f"a number (count is {count})")
+            if v is None:
+                continue
+            if f == "scale" and not v > 0:
+                self.bad(self.sub(field, f), _number(v), "a number > 0")
+            if (f == "m2_scaled" or f.startswith("powsum_")) and v < 0:
+                self.bad(self.sub(field, f), v, "a number >= 0")
+            if f in ("min", "max") and math.isnan(v):
+                self.bad(self.sub(field, f), "nan", "a number (NaN is never a valid value)")
+        if count > 0:
+            lo, hi, mean = row["min"], row["max"], row["mean"]
+            if lo > hi:
+                self.fail(self.sub(field, "min"), f"min {lo!r} is greater than max {hi!r}")
+            slack = _MEAN_SLACK * max(abs(lo), abs(hi))
+            if not math.isnan(mean) and not lo - slack <= mean <= hi + slack:
+                self.fail(self.sub(field, "mean"), f"mean {mean!r} is outside [min, max] = [{lo!r}, {hi!r}]")
+
+    def groups(self, value: Any, meta: Mapping[str, Any], fields: Sequence[str]) -> dict[str, list[Any]]:
+        by: list[str] = meta["by"]
+        columns: list[str] = meta["columns"]
+        dtypes: dict[str, pl.DataType] = meta["key_dtypes_parsed"]
+        if not isinstance(value, list):
+            self.bad("groups", value, "a list of groups")
+        if not columns and value:
+            self.fail("groups", f"expected no groups (settings.columns is empty), got {len(value)}")
+        if not by and columns and len(value) != 1:
+            self.fail("groups", f"expected exactly one group (the statistics are not grouped), got {len(value)}")
+        records: dict[str, list[Any]] = {n: [] for n in [*by, moments.COLUMN, *fields, "sketch"]}
+        seen: dict[str, int] = {}
+        for i, raw in enumerate(value):
+            gfield = f"groups[{i}]"
+            group = self.obj(raw, gfield, ("key", "columns"))
+            key = self.obj(group["key"], f"{gfield}.key", by)
+            storage: list[Any] = []
+            for b in by:
+                try:
+                    storage.append(key_codec.key_from_json(key[b], dtypes[b]))
+                except ValueError as exc:
+                    self.fail(self.sub(f"{gfield}.key", b), str(exc), cause=exc)
+            canon = json.dumps([_canonical(v, dtypes[b]) for v, b in zip(storage, by, strict=True)])
+            if canon in seen:
+                self.fail(f"{gfield}.key", f"repeats the key of groups[{seen[canon]}]")
+            seen[canon] = i
+            stats_of = self.obj(group["columns"], f"{gfield}.columns", columns)
+            # A NaN key's sketch is not found by its key (the sketches are keyed by Python floats, and no NaN
+            # equals another), so such a group is written without one.
+            need_sketch = meta["quantiles"] and not any(isinstance(v, float) and math.isnan(v) for v in storage)
+            for column in columns:
+                sub = self.sub(f"{gfield}.columns", column)
+                row, blob = self.stats(stats_of[column], sub, fields, meta["quantiles"], need_sketch)
+                for b, v in zip(by, storage, strict=True):
+                    records[b].append(v)
+                records[moments.COLUMN].append(column)
+                for f in fields:
+                    records[f].append(row[f])
+                records["sketch"].append(blob)
+        return records
+
+
+def _canonical(value: Any, dtype: pl.DataType) -> Any:
+    """A key's JSON value under which keys Polars groups together are equal (-0.0 and 0.0, every NaN)."""
+    out = key_codec.key_to_json(value, dtype)
+    return out + 0.0 if isinstance(out, float) else out
+
+
+def _state(records: Mapping[str, list[Any]], meta: Mapping[str, Any]) -> pl.DataFrame:
+    dtypes: dict[str, pl.DataType] = meta["key_dtypes_parsed"]
+    columns = []
+    for name, values in records.items():
+        if name in dtypes:
+            columns.append(key_codec.keys_series(name, values, dtypes[name]))
+        elif name == "sketch":
+            columns.append(pl.Series(name, values, dtype=pl.Binary))
+        elif name == moments.COLUMN:
+            columns.append(pl.Series(name, values, dtype=pl.String))
+        elif name in _COUNTS:
+            columns.append(pl.Series(name, values, dtype=pl.Int64))
+        else:
+            columns.append(pl.Series(name, values, dtype=pl.Float64))
+    return pl.DataFrame(columns)
+
+
 def from_document(doc: Any, path: str | Path = "<document>") -> Accumulator:
-    """Rebuild an accumulator from a parsed statistics document, checking format, version and checksum."""
+    """Rebuild an accumulator from a parsed statistics document.
+
+    Checks the format, version, checksum and then every field (see the
+    module's notes); raises :class:`StatsFileError` naming ``path`` and the
+    field.
+    """
     from polars_norm.accumulator import Accumulator
 
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise _fail(path, f'is not a polars-norm statistics file (no "format": {FORMAT!r})')
     version = doc.get("format_version")
-    if version != FORMAT_VERSION:
-        raise _fail(path, f"has format version {version!r}; this polars-norm reads version {FORMAT_VERSION}")
-    if doc.get("checksum") != _checksum(doc):
-        raise _fail(path, "was modified or corrupted (checksum mismatch)")
+    if not isinstance(version, int) or isinstance(version, bool) or version != FORMAT_VERSION:
+        raise _fail(path, f"has format version {_describe(version)}; this polars-norm reads version {FORMAT_VERSION}")
     try:
-        meta = doc["settings"]
-        by = list(meta["by"])
-        key_schema = {n: _KEY_DTYPES[meta["key_dtypes"].get(n, "Null")] for n in by}
-        schema = moments.state_schema(key_schema, meta["norm_orders"])
-        records: dict[str, list[Any]] = {name: [] for name in [*schema.names(), "sketch"]}
-        for group in doc["groups"]:
-            for column, stats in group["columns"].items():
-                for b in by:
-                    records[b].append(group["key"][b])
-                records[moments.COLUMN].append(column)
-                for f in doc["fields"]:
-                    records[f].append(_from_number(stats[f]))
-                blob = stats.get("sketch")
-                records["sketch"].append(base64.b64decode(blob, validate=True) if blob is not None else None)
-        columns = []
-        for name, values in records.items():
-            dtype = pl.Binary() if name == "sketch" else schema[name]
-            if dtype == pl.Date:
-                values = [dt.date.fromisoformat(v) if v is not None else None for v in values]
-            columns.append(pl.Series(name, values, dtype=dtype, strict=False))
-        state = pl.DataFrame(columns)
-        return Accumulator._from_parts(meta, state)
-    except (KeyError, TypeError, ValueError) as exc:
+        expected = checksum(doc)
+    except (TypeError, ValueError, RecursionError) as exc:
+        raise _fail(path, f"is not a JSON document ({type(exc).__name__}: {exc})") from exc
+    if doc.get("checksum") != expected:
+        raise _fail(path, "was modified or corrupted (checksum mismatch)")
+    check = _Checker(path)
+    check.obj(doc, "document", _TOP)
+    if not isinstance(doc["created_by"], str):
+        check.bad("created_by", doc["created_by"], "a string")
+    meta = check.settings(doc["settings"])
+    fields = check.fields(doc["fields"], meta["norm_orders"])
+    records = check.groups(doc["groups"], meta, fields)
+    settings = {k: v for k, v in meta.items() if k != "key_dtypes_parsed"}
+    try:
+        return Accumulator._from_parts(settings, _state(records, meta))
+    except (KeyError, TypeError, ValueError, RuntimeError, ArithmeticError, pl.exceptions.PolarsError) as exc:
         raise _fail(path, f"is malformed ({type(exc).__name__}: {exc})") from exc
+
+
+# ---------------------------------------------------------------------------
+# reading: the file
+# ---------------------------------------------------------------------------
+class _NotJSON(ValueError):
+    """Raised while parsing for what Python's ``json`` accepts but JSON does not."""
+
+
+def _reject_constant(name: str) -> Any:
+    msg = f'the literal {name}, which JSON does not allow (statistics files write "nan", "inf", "-inf")'
+    raise _NotJSON(msg)
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        msg = f"the number {text[:40]}, beyond the float range"
+        raise _NotJSON(msg)
+    return value
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        name = next(k for i, (k, _) in enumerate(pairs) if k in dict(pairs[:i]))
+        msg = f"the field {name!r} twice in one object"
+        raise _NotJSON(msg)
+    return out
+
+
+_MAGIC = {b"PAR1": "a Parquet file", b"ARROW1": "an Arrow IPC file", b"\x1f\x8b": "a gzip file", b"PK": "a zip file"}
 
 
 def load(path: str | Path) -> Accumulator:
@@ -175,15 +476,36 @@ def load(path: str | Path) -> Accumulator:
     Raises
     ------
     FileNotFoundError
-        If ``path`` does not exist.
+        If ``path`` does not exist (other ``OSError`` if it cannot be read).
     StatsFileError
-        (a ``ValueError``) if the file is truncated or not JSON, is not a
-        polars-norm statistics file, has another format version, or was
-        modified (checksum mismatch).
+        (a ``ValueError``) if the file is not UTF-8 JSON or is truncated, is
+        not a polars-norm statistics file, has another format version, was
+        modified (checksum mismatch), or has a field of the wrong type or out
+        of range; the message names the file and the field.
+
+    Examples
+    --------
+    >>> import tempfile, polars as pl, polars_norm as pn
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     pn.fit(pl.DataFrame({"g": ["a", "b"], "x": [1.0, 2.0]}), by="g").save(f"{d}/s.json")
+    ...     pn.Accumulator.load(f"{d}/s.json").to_frame().select("g", "mean").rows()
+    [('a', 1.0), ('b', 2.0)]
     """
-    text = Path(path).read_text(encoding="utf-8")
+    raw = Path(path).read_bytes()
     try:
-        doc = json.loads(text)
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        kind = next((f"; it looks like {what}" for magic, what in _MAGIC.items() if raw.startswith(magic)), "")
+        problem = f"is not a statistics file: not UTF-8 text (byte {raw[exc.start]:#04x} at offset {exc.start}{kind})"
+        raise _fail(path, problem) from exc
+    try:
+        doc = json.loads(
+            text, parse_constant=_reject_constant, parse_float=_finite_float, object_pairs_hook=_no_duplicates
+        )
     except json.JSONDecodeError as exc:
         raise _fail(path, f"is truncated or not valid JSON ({exc.msg} at line {exc.lineno})") from exc
+    except _NotJSON as exc:
+        raise _fail(path, f"is not valid JSON: it holds {exc}") from exc
+    except (ValueError, RecursionError) as exc:
+        raise _fail(path, f"is not valid JSON ({type(exc).__name__}: {exc})") from exc
     return from_document(doc, path)
