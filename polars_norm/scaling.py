@@ -22,12 +22,15 @@ from polars_norm.semantics import (
     check_feature_range,
     check_nan,
     check_quantile_range,
+    exact_offsets,
+    exact_range,
     inverse_of_unit_std,
     inverse_scale,
     max_abs,
     numeric_expr,
     safe_location,
     std_unit_exponent,
+    unsigned_offsets,
     valid_values,
 )
 
@@ -133,7 +136,15 @@ def zscore(expr: pl.Expr, *, ddof: int = 1, nan: NanPolicy = "ignore") -> pl.Exp
         centered = x - safe_location(valid_values(x, nan).mean())
         return centered * inverse_std(x, centered, ddof=ddof, nan=nan)
 
-    return numeric_expr(expr, "zscore", build)
+    def build_integers(x: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+        # Offsets from the minimum, exact in integer arithmetic: no NaN, no
+        # overflow when squared (below 2**256), and a standard deviation that
+        # is 0 only on a constant column (otherwise at least
+        # 1 / sqrt(2 * (n - 1)), far above ZERO_SCALE_RTOL): unit 2**0.
+        centered = exact_offsets(x, dtype) - unsigned_offsets(x, dtype).mean()
+        return centered * inverse_of_unit_std(centered.std(ddof), pl.lit(0.0))
+
+    return numeric_expr(expr, "zscore", build, wide_integer_build=build_integers)
 
 
 def minmax(
@@ -190,16 +201,21 @@ def minmax(
     low, high = check_feature_range(feature_range, "minmax")
     check_nan(nan, "minmax")
 
-    def build(x: pl.Expr, _: object) -> pl.Expr:
-        lo, hi = _extremes(x, nan)
-        out = (x - safe_location(lo)) * inverse_scale(hi - lo)
+    def to_range(out: pl.Expr) -> pl.Expr:
         if (low, high) != (0.0, 1.0):
             out = out * (high - low) + low
         if clip:
             out = out.clip(low, high)
         return out
 
-    return numeric_expr(expr, "minmax", build)
+    def build(x: pl.Expr, _: object) -> pl.Expr:
+        lo, hi = _extremes(x, nan)
+        return to_range((x - safe_location(lo)) * inverse_scale(hi - lo))
+
+    def build_integers(x: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+        return to_range(exact_offsets(x, dtype) * inverse_scale(exact_range(x, dtype)))
+
+    return numeric_expr(expr, "minmax", build, wide_integer_build=build_integers)
 
 
 def maxabs(expr: pl.Expr, *, nan: NanPolicy = "ignore") -> pl.Expr:
@@ -331,9 +347,7 @@ def robust(
         normal = NormalDist()
         divisor = normal.inv_cdf(q_hi) - normal.inv_cdf(q_lo)
 
-    def build(x: pl.Expr, out: type[pl.Float32] | type[pl.Float64]) -> pl.Expr:
-        if x.meta.is_scalar():  # one value (a literal, an aggregate): zero spread, scale 1
-            return (x - x) * divisor if with_centering else x * divisor
+    def on_columns(x: pl.Expr, out: type[pl.Float32] | type[pl.Float64]) -> pl.Expr:
         # One selection per column gives every quantile (polars_norm.column_quantiles).
         kernel = partial(
             robust_column,
@@ -345,7 +359,24 @@ def robust(
         )
         return x.map_batches(kernel, return_dtype=pl.Float64)
 
-    return numeric_expr(expr, "robust", build)
+    def build(x: pl.Expr, out: type[pl.Float32] | type[pl.Float64]) -> pl.Expr:
+        if x.meta.is_scalar():  # one value (a literal, an aggregate): zero spread, scale 1
+            return (x - x) * divisor if with_centering else x * divisor
+        return on_columns(x, out)
+
+    def build_integers(x: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+        if x.meta.is_scalar():
+            return build(x.cast(pl.Float64), pl.Float64)
+        offsets = exact_offsets(x, dtype)
+        if with_centering:  # (x - median) / spread is the same on x - min(x), exact there
+            return on_columns(offsets, pl.Float64)
+        # x / spread: the spread from the exact offsets (the kernel would scale
+        # them, not x). A nonzero spread of integers is far above the kernel's
+        # overflow ratio, so only an exact 0 counts as zero.
+        spread = offsets.quantile(q_hi, "linear") - offsets.quantile(q_lo, "linear")
+        return x.cast(pl.Float64) * (inverse_scale(spread, zero_inverse=1.0) * divisor)
+
+    return numeric_expr(expr, "robust", build, wide_integer_build=build_integers)
 
 
 def mean_range(expr: pl.Expr, *, nan: NanPolicy = "ignore") -> pl.Expr:
@@ -390,4 +421,8 @@ def mean_range(expr: pl.Expr, *, nan: NanPolicy = "ignore") -> pl.Expr:
         lo, hi = _extremes(x, nan)
         return (x - safe_location(valid_values(x, nan).mean())) * inverse_scale(hi - lo)
 
-    return numeric_expr(expr, "mean_range", build)
+    def build_integers(x: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+        centered = exact_offsets(x, dtype) - unsigned_offsets(x, dtype).mean()
+        return centered * inverse_scale(exact_range(x, dtype))
+
+    return numeric_expr(expr, "mean_range", build, wide_integer_build=build_integers)

@@ -63,9 +63,12 @@ __all__ = [
     "check_p",
     "check_positive",
     "check_quantile_range",
+    "exact_offsets",
+    "exact_range",
     "float_dtype",
     "inverse_of_unit_std",
     "inverse_scale",
+    "is_wide_integer",
     "max_abs",
     "numeric_expr",
     "pow2_exponent",
@@ -75,6 +78,7 @@ __all__ = [
     "stat_view",
     "std_is_zero",
     "std_unit_exponent",
+    "unsigned_offsets",
     "valid_values",
 ]
 
@@ -110,6 +114,67 @@ def float_dtype(dtype: pl.DataType) -> type[pl.Float32] | type[pl.Float64] | Non
     return None
 
 
+def is_wide_integer(dtype: pl.DataType) -> bool:
+    """Whether ``dtype`` is an integer dtype whose values a Float64 does not always hold exactly.
+
+    Int64, UInt64, Int128 and UInt128: past ``2**53`` casting to Float64 rounds
+    (to a multiple of 1024 near ``2**62``). Narrower integers convert exactly.
+    """
+    return dtype in (pl.Int64, pl.UInt64, pl.Int128, pl.UInt128)
+
+
+def unsigned_offsets(x: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    """``x - min(x)`` of an integer column of ``dtype``, exact, as the unsigned dtype of the same width.
+
+    The true difference lies in ``[0, max - min]``, which fits the unsigned
+    dtype of the column's width, so the wrapping subtraction of a signed
+    dtype, read back as unsigned (``reinterpret``), is exact: nothing
+    overflows. Null stays null; the minimum is per group under ``.over(...)``.
+    """
+    # the cast: a literal's dynamic integer type cannot be reinterpreted
+    x = x.cast(dtype)
+    offsets = x - x.min()
+    return offsets.reinterpret(signed=False) if dtype.is_signed_integer() else offsets
+
+
+def exact_offsets(x: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    """``x - min(x)`` of an integer column, computed exactly and then rounded once to Float64.
+
+    A method whose result does not change when a constant is added to the
+    column (a centered and scaled value: z-score, min-max, robust) computed
+    on these offsets is exact to rounding for integers anywhere in their
+    dtype's range. A cast of the values themselves rounds each one to a
+    multiple of 1024 near ``2**62`` before any centering.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> df = pl.DataFrame({"x": [2**62 + 3, 2**62 + 1, None]})
+    >>> df.select(exact_offsets(pl.col("x"), pl.Int64)).to_series().to_list()
+    [2.0, 0.0, None]
+    >>> df.select(pl.col("x").cast(pl.Float64) - pl.col("x").min()).to_series().to_list()
+    [0.0, 0.0, None]
+    """
+    return unsigned_offsets(x, dtype).cast(pl.Float64)
+
+
+def exact_range(x: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    """``max(x) - min(x)`` of an integer column, exact, then rounded once to Float64 (null without data).
+
+    Computed from the two integer aggregates: no pass over the rows is cast.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> df = pl.DataFrame({"x": [-(2**63), 2**63 - 1]})
+    >>> df.select(exact_range(pl.col("x"), pl.Int64)).item() == 2.0**64
+    True
+    """
+    x = x.cast(dtype)
+    spread = x.max() - x.min()
+    return (spread.reinterpret(signed=False) if dtype.is_signed_integer() else spread).cast(pl.Float64)
+
+
 def _column_label(expr: pl.Expr) -> str:
     name = expr.meta.output_name(raise_if_undetermined=False)
     return repr(name) if name is not None else f"<{expr}>"
@@ -121,12 +186,20 @@ def numeric_expr(
     build: Callable[[pl.Expr, type[pl.Float32] | type[pl.Float64]], pl.Expr],
     *,
     keep_dtype: bool = True,
+    wide_integer_build: Callable[[pl.Expr, pl.DataType], pl.Expr] | None = None,
 ) -> pl.Expr:
     """Check the dtype of ``expr`` at plan time and build the method on it.
 
     ``build`` receives the input cast to Float64 (statistics always accumulate
     in Float64) and the output float dtype. Its result is cast back to that
     dtype when ``keep_dtype`` is true, and keeps the input column's name.
+
+    ``wide_integer_build``, when given, is called instead of ``build`` for a
+    wide integer column (:func:`is_wide_integer`: Int64, UInt64, Int128,
+    UInt128), with the column as it is and its dtype, and returns the Float64
+    result. A method that centers builds it on :func:`exact_offsets` and
+    :func:`exact_range`: casting the values first would round them to
+    multiples of 1024 near ``2**62`` before the centering.
 
     Raises
     ------
@@ -143,8 +216,10 @@ def numeric_expr(
                 "expected a numeric column (integer, unsigned, float or decimal)"
             )
             raise TypeError(msg)
-        x = e if dtype == pl.Float64 else e.cast(pl.Float64)
-        result = build(x, out)
+        if wide_integer_build is not None and is_wide_integer(dtype):
+            result = wide_integer_build(e, dtype)
+        else:
+            result = build(e if dtype == pl.Float64 else e.cast(pl.Float64), out)
         if keep_dtype and out == pl.Float32:
             result = result.cast(pl.Float32)
         name = e.meta.output_name(raise_if_undetermined=False)
