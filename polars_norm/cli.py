@@ -2,10 +2,10 @@
 
 ::
 
-    polars-norm fit INPUT... -o stats.json [--columns C...] [--by K...] [--no-quantiles]
-    polars-norm transform INPUT... --stats stats.json -o OUTPUT [--method M | --method COL=M ...]
+    polars-norm fit INPUT... -o stats.json [--columns C...] [--by K...] [--no-quantiles] [--norm-orders P...]
+    polars-norm transform INPUT... --stats stats.json -o OUTPUT [--method M | --method COL=M ...] [-O KEY=VALUE]
     polars-norm normalize INPUT... -o OUTPUT [--method zscore] [--by K...] [--save-stats stats.json]
-    polars-norm describe stats.json
+    polars-norm describe stats.json [--ddof N]
     polars-norm demo
 
 Inputs are Parquet, IPC, CSV/TSV or NDJSON files, globs or directories (see
@@ -14,11 +14,34 @@ Both passes stream in bounded memory: the fit is one pass of flat
 reductions, the transform applies the fitted statistics as literals (or a
 lookup in the small per-group statistics frame) and sinks the result into a
 temporary file that is renamed onto the output only when complete.
+``normalize --save-stats`` renames the statistics into place only after the
+output, so a failed run leaves neither.
+
+CSV and NDJSON dtypes are inferred from the first ``--infer-schema-length``
+rows (default 100,000; ``all`` reads the whole file first), CSV with the
+null spellings of :data:`polars_norm.fitting.NULL_VALUES` (``NA``, ``N/A``,
+``NULL``, ``None``...; ``--null-value`` replaces them) read as null in
+numeric columns; ``--schema-override COL=DTYPE`` sets a column's dtype. The
+columns to normalize that are inferred as integers are read as Float64 (what
+they become anyway), so a fraction past the inferred rows does not fail.
+Both passes read with the same options. A column named by ``--columns`` or
+``--method COL=M`` must be numeric; without ``--columns`` every numeric
+column is taken and the others are named on stderr (``note: ...``).
+
+Every argument is checked before the data is read: the ranges of
+``--sketch-k`` (8 to 65535), ``--ddof`` (>= 0) and ``--norm-orders`` (> 0),
+``-O`` values (``inf``, ``Infinity``, ``-inf`` are numbers), names given
+twice or both as a column and a ``--by`` key, and, right after loading the
+statistics file, methods it cannot serve (``unit`` with an order ``p`` it
+lacks, ``robust``/``quantile`` without sketches). ``normalize`` fits the
+norm orders its ``unit`` methods need; ``fit --norm-orders`` keeps others.
 
 Exit status: 0 on success, 1 for a data error (missing or corrupt file,
-unknown or non-numeric column, empty input, unreadable statistics file), 2
-for a usage error (bad arguments, unknown method, an output that exists or is
-an input), 130/143 when interrupted by ``SIGINT``/``SIGTERM``.
+unknown or non-numeric column, a value that does not parse as its column's
+dtype, empty input, unreadable statistics file), 2 for a usage error (bad
+arguments, unknown method or option, an option the input format or the
+statistics file cannot serve, an output that exists or is an input),
+130/143 when interrupted by ``SIGINT``/``SIGTERM``.
 """
 
 from __future__ import annotations

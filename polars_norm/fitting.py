@@ -91,8 +91,10 @@ def _parse_text(column: str, dtype: pl.DataType, nulls: Sequence[str]) -> pl.Exp
     if nulls:
         text = pl.when(text.is_in(list(nulls))).then(None).otherwise(text)
     if dtype == pl.Boolean:
-        return text.str.to_lowercase().replace_strict({"true": True, "false": False}, return_dtype=pl.Boolean)
-    return text.cast(dtype, strict=True).alias(column)
+        parsed = text.str.to_lowercase().replace_strict({"true": True, "false": False}, return_dtype=pl.Boolean)
+    else:
+        parsed = text.cast(dtype, strict=True)
+    return parsed.alias(column)
 
 
 def _scan_csv(
@@ -141,7 +143,8 @@ def scan(
     infer_schema_length
         CSV and NDJSON: the rows the dtypes are inferred from (default
         :data:`INFER_SCHEMA_LENGTH`, 100,000); ``None`` reads the whole
-        file (slow: a CSV is parsed about three times over, in memory).
+        file first (slow: for a CSV about three times as long as a pass over
+        the data, with the whole file mapped into memory).
     schema_overrides
         CSV and NDJSON: ``{column: dtype}`` taking precedence over
         inference, e.g. ``{"price": pl.Float64, "zip": pl.String}``.

@@ -155,7 +155,11 @@ def _bad_files(tmp_path: Path, data: Path) -> dict[str, Path]:
     v2.write_text(json.dumps(doc))
     edited = tmp_path / "edited.json"
     edited.write_text(stats.read_text().replace('"count": 300', '"count": 301', 1))
-    return {"corrupt": corrupt, "empty": empty, "stats": stats, "v2": v2, "edited": edited}
+    nq = tmp_path / "nq.json"
+    pn.fit(pl.read_parquet(data), COLS, quantiles=False).save(nq)
+    csv = tmp_path / "in.csv"
+    pl.read_parquet(data).write_csv(csv)
+    return {"corrupt": corrupt, "empty": empty, "stats": stats, "v2": v2, "edited": edited, "nq": nq, "csv": csv}
 
 
 ERRORS = [  # (args, exit status, message); {name} is a file from _bad_files, {data} the input, {out} the output
@@ -180,6 +184,53 @@ ERRORS = [  # (args, exit status, message); {name} is a file from _bad_files, {d
     (["fit", "{data}", "-o", "{out}.parquet"], 2, r"cannot tell the output format"),
     (["fit", "{data}"], 2, r"required: -o/--output"),
     (["frobnicate"], 2, r"invalid choice"),
+    # every argument is checked before any pass over the data (issue 14, item 12)
+    (
+        ["fit", "{data}", "--sketch-k", "0", "-o", "{out}.json"],
+        2,
+        r"argument --sketch-k: must be an integer in \[8, 65535\]",
+    ),
+    (["fit", "{data}", "--sketch-k", "65536", "-o", "{out}.json"], 2, r"argument --sketch-k"),
+    (["normalize", "{data}", "--sketch-k", "x", "-o", "{out}.parquet"], 2, r"argument --sketch-k"),
+    (["describe", "{stats}", "--ddof", "-1"], 2, r"argument --ddof: must be a non-negative integer"),
+    (["fit", "{data}", "--by", "g", "--columns", "g", "-o", "{out}.json"], 2, r"--by g is also named by --columns"),
+    (["fit", "{data}", "--by", "g", "--columns", "a,g", "-o", "{out}.json"], 2, r"--by g is also named by --columns"),
+    (["normalize", "{data}", "--by", "g", "--method", "g=minmax", "-o", "{out}.parquet"], 2, r"--by g is also given"),
+    (["fit", "{data}", "--columns", "a", "b", "a", "-o", "{out}.json"], 2, r"--columns names 'a' twice"),
+    (["fit", "{data}", "--by", "g", "g", "-o", "{out}.json"], 2, r"--by names 'g' twice"),
+    (["normalize", "{data}", "--method", "a=minmax", "--method", "a=maxabs", "-o", "{out}.parquet"], 2, r"'a' already"),
+    (
+        ["normalize", "{data}", "--method", "zscore", "--method", "minmax", "-o", "{out}.parquet"],
+        2,
+        r"already 'zscore'",
+    ),
+    (["normalize", "{data}", "-O", "ddof=0", "-O", "ddof=1", "-o", "{out}.parquet"], 2, r"--option names 'ddof' twice"),
+    (["transform", "{corrupt}", "--stats", "{nq}", "--method", "a=robust", "-o", "{out}.parquet"], 2, r"robust needs"),
+    (["fit", "{data}", "--norm-orders", "0", "-o", "{out}.json"], 2, r"argument --norm-orders: must be a number > 0"),
+    (["fit", "{data}", "--norm-orders", "nan", "-o", "{out}.json"], 2, r"argument --norm-orders"),
+    # unit with p other than 1, 2, inf (item 13): refused before the data is read (the input is corrupt)
+    (
+        ["transform", "{corrupt}", "--stats", "{stats}", "--method", "unit", "-O", "p=3", "-o", "{out}.parquet"],
+        2,
+        r"-O p=3: .*stats\.json' holds the norms of orders 1, 2 \(and inf\); fit again with --norm-orders 3",
+    ),
+    (["normalize", "{data}", "--method", "unit", "-O", "p=-inf", "-o", "{out}.parquet"], 2, r"p=-inf must be"),
+    # read options (item 11)
+    (["fit", "{data}", "--null-value", "NA", "-o", "{out}.json"], 2, r"--null-value applies to CSV/TSV input only"),
+    (["fit", "{data}", "--infer-schema-length", "9", "-o", "{out}.json"], 2, r"--infer-schema-length applies to"),
+    (["fit", "{data}", "--schema-override", "a=Float64", "-o", "{out}.json"], 2, r"--schema-override applies to"),
+    (["fit", "{csv}", "--schema-override", "a=Complex", "-o", "{out}.json"], 2, r"argument --schema-override"),
+    (
+        ["fit", "{csv}", "--schema-override", "a=Float64", "--schema-override", "a=Int64", "-o", "{out}.json"],
+        2,
+        r"--schema-override names 'a' twice",
+    ),
+    (["fit", "{csv}", "--infer-schema-length", "0", "-o", "{out}.json"], 2, r"argument --infer-schema-length"),
+    (["fit", "{csv}", "--schema-override", "zz=Float64", "-o", "{out}.json"], 1, r"--schema-override zz: no such"),
+    (["fit", "{csv}", "--columns", "s", "-o", "{out}.json"], 1, r"column 's' has dtype String; .*--null-value"),
+    (["normalize", "{csv}", "--method", "s=minmax", "-o", "{out}.parquet"], 1, r"column 's' has dtype String"),
+    (["normalize", "{csv}", "--method", "zscore", "--method", "s=minmax", "-o", "{out}.parquet"], 1, r"'s' has dtype"),
+    (["transform", "{csv}", "--stats", "{stats}", "--columns", "s", "-o", "{out}.parquet"], 1, r"'s' was not fitted"),
 ]
 
 
@@ -226,6 +277,197 @@ def test_progress_bar() -> None:
     with pytest.raises(ZeroDivisionError):
         progress.run(lambda: 1 / 0, label="x", total_bytes=1, show=False)
     assert progress.run(lambda: 42, label="x", total_bytes=1, show=False) == 42
+
+
+# -- CSV input: null spellings, late floats, read options (issue 14, item 11) -----------------
+SPELLED_NULLS = ["NA", "N/A", "null", "", "NULL", "None", "n/a", "#N/A", "<NA>"]
+
+
+@pytest.fixture
+def messy_csv(tmp_path: Path) -> tuple[Path, dict[str, list[str]]]:
+    """400 rows: `a` integers until row 350, then fractions; `b` floats with null spellings; `c` text holding "NA";
+    `d` floats with NaN; `e` integers with a fraction in the last row; `g` a key. Returns the path and the raw text."""
+    rng = np.random.default_rng(3)
+    n = 400
+    a = [str(int(v)) for v in rng.integers(-100, 100, n)]
+    a[350], a[377] = "1.5", "-2.25"
+    b = [repr(float(v)) for v in rng.normal(10.0, 3.0, n)]
+    for k, i in enumerate(range(5, n, 37)):
+        b[i] = SPELLED_NULLS[k % len(SPELLED_NULLS)]
+    c = ["NA" if i % 3 == 0 else f"t{i}" for i in range(n)]
+    d = ["NaN" if i % 50 == 7 else repr(float(v)) for i, v in enumerate(rng.uniform(-1.0, 1.0, n))]
+    e = [str(i) for i in range(n)]
+    e[-1] = "7.5"
+    g = ["x" if i % 2 else "y" for i in range(n)]
+    raw = {"g": g, "a": a, "b": b, "c": c, "d": d, "e": e}
+    path = tmp_path / "messy.csv"
+    lines = [",".join(raw)] + [",".join(row) for row in zip(*raw.values(), strict=True)]
+    path.write_text("\n".join(lines) + "\n")
+    return path, raw
+
+
+def _values(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Parse numbers by hand (the reference): the values (NaN where null) and the null mask."""
+    null = np.array([t in SPELLED_NULLS for t in texts])
+    return np.array([np.nan if t in SPELLED_NULLS else float(t) for t in texts]), null
+
+
+def _check_zscore(got: pl.DataFrame, raw: dict[str, list[str]], column: str, by: str | None = None) -> None:
+    x, null = _values(raw[column])
+    want = np.full_like(x, np.nan)
+    keys = np.array(raw[by]) if by else np.zeros(len(x), dtype=int)
+    for key in np.unique(keys):
+        m = keys == key
+        valid = x[m][~np.isnan(x[m])]  # nulls and NaN are left out of the statistics
+        want[m] = (x[m] - valid.mean()) / valid.std(ddof=1)
+    assert got[column].dtype == pl.Float64
+    np.testing.assert_array_equal(got[column].is_null().to_numpy(), null)
+    np.testing.assert_allclose(got[column].fill_null(np.nan).to_numpy(), want, rtol=1e-12, atol=1e-14)
+
+
+def test_csv_null_spellings_and_late_floats(messy_csv, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    path, raw = messy_csv
+    out = tmp_path / "out.parquet"
+    code, _, err = run(["normalize", path, "-o", out, "--by", "g"], capsys)
+    assert code == 0, err
+    # the text column is never normalized and says so, once; its "NA" stays the text "NA"
+    assert err.splitlines()[0] == "polars-norm normalize: note: non-numeric column(s) left unnormalized: c (String)"
+    got = pl.read_parquet(out)
+    assert got.columns == list(raw)
+    assert got["c"].to_list() == raw["c"] and got["g"].to_list() == raw["g"]
+    for column in "abde":
+        _check_zscore(got, raw, column, "g")
+    assert np.isnan(got["d"].to_numpy()[7])  # NaN stays NaN, not null
+    # fit and transform apart: both passes read the same dtypes
+    stats, out2 = tmp_path / "s.json", tmp_path / "out2.parquet"
+    assert run(["fit", path, "--by", "g", "-o", stats, "-q"], capsys)[0] == 0
+    assert pn.Accumulator.load(stats).columns == ("a", "b", "d", "e")
+    assert run(["transform", path, "--stats", stats, "-o", out2], capsys)[0] == 0
+    assert_frame_equal(pl.read_parquet(out2), got)
+    # quiet: no note
+    assert run(["normalize", path, "-o", tmp_path / "q.parquet", "-q"], capsys)[2] == ""
+
+
+def test_csv_named_column_with_null_spellings(messy_csv, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    path, raw = messy_csv
+    out = tmp_path / "out.csv"
+    code, _, err = run(["normalize", path, "-o", out, "--method", "b=minmax", "--method", "a=zscore"], capsys)
+    assert code == 0, err
+    got = pl.read_csv(out, infer_schema=False)
+    for column in "cg":  # text: untouched, byte for byte
+        assert got[column].to_list() == raw[column]
+    for column in "de":  # numbers: the same values (e is Float64: its last row holds 7.5)
+        np.testing.assert_array_equal(got[column].cast(pl.Float64).to_numpy(), [float(v) for v in raw[column]])
+    x, null = _values(raw["b"])
+    lo, hi = np.nanmin(x), np.nanmax(x)
+    b = got["b"].cast(pl.Float64)
+    np.testing.assert_array_equal(b.is_null().to_numpy(), null)
+    np.testing.assert_allclose(b.fill_null(np.nan).to_numpy(), (x - lo) / (hi - lo), rtol=1e-12)
+    _check_zscore(got.with_columns(pl.col("a").cast(pl.Float64)), raw, "a")
+
+
+def test_csv_read_options(messy_csv, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    path, raw = messy_csv
+    out = tmp_path / "out.parquet"
+    # dtypes from 20 rows: the chosen integer column `a` is read as Float64, so its late fractions parse
+    args = ["normalize", path, "-o", out, "--columns", "a", "--infer-schema-length", "20", "-O", "ddof=1"]
+    code, _, err = run([*args, "--schema-override", "e=Float64"], capsys)
+    assert code == 0, err
+    _check_zscore(pl.read_parquet(out), raw, "a")
+    # a pass-through integer column with a late fraction fails, saying how to fix it
+    args = ["normalize", path, "-o", out, "--columns", "a", "--overwrite"]
+    code, _, err = run([*args, "--infer-schema-length", "20", "--schema-override", "e=Int64"], capsys)
+    assert code == 1 and "7.5" in err and "--infer-schema-length" in err
+    for extra in (["--infer-schema-length", "all"], ["--schema-override", "e=float64"]):
+        code, _, err = run([*args, *extra, "-q"], capsys)
+        assert code == 0, err
+        e = pl.read_parquet(out)["e"]
+        assert e.dtype == pl.Float64 and e.to_list() == [float(v) for v in raw["e"]]
+    # --schema-override COL=String keeps a numeric column out of the default mode
+    code, _, err = run([*args[:4], "--overwrite", "--schema-override", "e=String"], capsys)
+    assert code == 0 and "e (String)" in err.splitlines()[0]
+    assert pl.read_parquet(out)["e"].to_list() == raw["e"]
+    # --null-value replaces the default spellings: "N/A" is then text, and b cannot be normalized
+    code, _, err = run(["fit", path, "--columns", "b", "--null-value", "NA", "-o", tmp_path / "s.json"], capsys)
+    assert code == 1 and "column 'b' has dtype String" in err
+    code, _, err = run(["normalize", path, "-o", tmp_path / "o2.parquet", "--null-value", "NA"], capsys)
+    assert code == 0 and "b (String)" in err.splitlines()[0]
+    spelled = [*SPELLED_NULLS[:3], *SPELLED_NULLS[4:]]
+    args = ["normalize", path, "-o", tmp_path / "o3.parquet", "--columns", "b", "-q"]
+    assert run([*args, *(f"--null-value={v}" for v in spelled)], capsys)[0] == 0
+    _check_zscore(pl.read_parquet(tmp_path / "o3.parquet"), raw, "b")
+
+
+def test_tsv_boolean_column_with_nulls(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path, out = tmp_path / "in.tsv", tmp_path / "out.parquet"
+    flags, xs = ["true", "False", "NA", "TRUE", "false"], ["1", "NA", "3", "4.5", "N/A"]
+    path.write_text("f\tx\n" + "".join(f"{f}\t{x}\n" for f, x in zip(flags, xs, strict=True)))
+    code, _, err = run(["normalize", path, "-o", out, "--method", "minmax"], capsys)
+    assert code == 0 and "f (Boolean)" in err
+    got = pl.read_parquet(out)
+    assert got["f"].to_list() == [True, False, None, True, False]
+    assert got["x"].is_null().to_list() == [False, True, False, False, True]
+    np.testing.assert_allclose(got["x"].drop_nulls().to_numpy(), (np.array([1, 3, 4.5]) - 1) / 3.5, rtol=1e-15)
+
+
+def test_ndjson_late_float(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    x = [float(i) for i in range(300)]
+    x[250] = 0.5
+    path = tmp_path / "in.ndjson"
+    path.write_text("".join(json.dumps({"k": "a", "x": int(v) if v.is_integer() else v}) + "\n" for v in x))
+    out = tmp_path / "out.parquet"
+    code, _, err = run(["normalize", path, "-o", out, "--method", "maxabs"], capsys)
+    assert code == 0, err
+    np.testing.assert_allclose(pl.read_parquet(out)["x"].to_numpy(), np.array(x) / np.max(np.abs(x)), rtol=1e-15)
+    assert pl.read_parquet(out)["k"].to_list() == ["a"] * 300
+
+
+# -- unit with any p, and no orphaned statistics (item 13) ----------------------------------
+def _lp(values: np.ndarray, p: float) -> np.ndarray:
+    v = values[~np.isnan(values)]
+    norm = np.max(np.abs(v)) if np.isinf(p) else np.sum(np.abs(v) ** p) ** (1.0 / p)
+    return values / norm
+
+
+@pytest.mark.parametrize("p", ["3", "0.5", "inf", "Infinity", "INF", "+inf", "1"])
+def test_unit_norm_orders(p: str, data: Path, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    out, stats = tmp_path / "u.parquet", tmp_path / "u.json"
+    args = ["normalize", data, "--method", "unit", "-O", f"p={p}", "--columns", "a", "b", "-o", out]
+    code, _, err = run([*args, "--save-stats", stats], capsys)
+    assert code == 0, err
+    order = float(p)
+    got = pl.read_parquet(out)
+    for column in COLS:
+        x = pl.read_parquet(data)[column].cast(pl.Float64).fill_null(np.nan).to_numpy()
+        np.testing.assert_allclose(got[column].fill_null(np.nan).to_numpy(), _lp(x, order), rtol=1e-12)
+    orders = pn.Accumulator.load(stats).norm_orders
+    assert 1.0 in orders and 2.0 in orders and (np.isinf(order) or order in orders)
+
+
+def test_fit_norm_orders_then_transform(data: Path, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    stats, out = tmp_path / "s.json", tmp_path / "o.parquet"
+    assert run(["fit", data, "--columns", "a", "--norm-orders", "3", "0.5", "inf", "-o", stats], capsys)[0] == 0
+    assert pn.Accumulator.load(stats).norm_orders == (3.0, 0.5)
+    a = pl.read_parquet(data)["a"].to_numpy()
+    for p in ("3", "0.5", "inf"):
+        args = ["transform", data, "--stats", stats, "--method", "unit", "-O", f"p={p}", "-o", out, "--overwrite"]
+        code, _, err = run(args, capsys)
+        assert code == 0, err
+        np.testing.assert_allclose(pl.read_parquet(out)["a"].to_numpy(), _lp(a, float(p)), rtol=1e-12)
+    code, _, err = run([*args[:6], "-O", "p=2", "-o", out, "--overwrite"], capsys)
+    assert code == 2 and "holds the norms of orders 3, 0.5 (and inf)" in err
+
+
+def test_failed_normalize_leaves_no_stats(messy_csv, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    path, _ = messy_csv
+    out, stats = tmp_path / "out.parquet", tmp_path / "s.json"
+    args = ["normalize", path, "-o", out, "--columns", "a", "--save-stats", stats, "--infer-schema-length", "20"]
+    # the fit pass reads only `a`; the transform pass fails on e's late "7.5" (inferred Int64 from 20 rows)
+    code, _, err = run([*args, "--schema-override", "e=Int64"], capsys)
+    assert code == 1 and "7.5" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["messy.csv"]  # neither output nor statistics
+    assert run([*args, "--schema-override", "e=Float64", "-q"], capsys)[0] == 0
+    assert out.exists() and pn.Accumulator.load(stats).columns == ("a",)
 
 
 # -- interrupts ----------------------------------------------------------------------------
