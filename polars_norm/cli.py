@@ -615,8 +615,8 @@ def _first_line(exc: BaseException) -> str:
     text = lines[0] if lines else type(exc).__name__
     if isinstance(exc, FileNotFoundError) and exc.filename:
         text = f"no such file: {exc.filename}"
-    if isinstance(exc, pl.exceptions.InvalidOperationError) and "conversion from `str`" in text:
-        text += " (CSV dtypes are inferred from the first rows: see --infer-schema-length, --schema-override)"
+    if isinstance(exc, pl.exceptions.PolarsError) and ("conversion from `str`" in text or "cannot parse" in text):
+        text += " (CSV/NDJSON dtypes are inferred from the first rows: see --infer-schema-length, --schema-override)"
     return text.removeprefix("polars_norm.")
 
 

@@ -414,12 +414,18 @@ def test_ndjson_late_float(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     x = [float(i) for i in range(300)]
     x[250] = 0.5
     path = tmp_path / "in.ndjson"
-    path.write_text("".join(json.dumps({"k": "a", "x": int(v) if v.is_integer() else v}) + "\n" for v in x))
+    rows = [{"k": "a", "x": int(v) if v.is_integer() else v, "y": int(v) if v.is_integer() else v} for v in x]
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows))
     out = tmp_path / "out.parquet"
-    code, _, err = run(["normalize", path, "-o", out, "--method", "maxabs"], capsys)
+    code, _, err = run(["normalize", path, "-o", out, "--method", "maxabs", "--columns", "x"], capsys)
     assert code == 0, err
-    np.testing.assert_allclose(pl.read_parquet(out)["x"].to_numpy(), np.array(x) / np.max(np.abs(x)), rtol=1e-15)
-    assert pl.read_parquet(out)["k"].to_list() == ["a"] * 300
+    got = pl.read_parquet(out)
+    np.testing.assert_allclose(got["x"].to_numpy(), np.array(x) / np.max(np.abs(x)), rtol=1e-15)
+    assert got["k"].to_list() == ["a"] * 300 and got["y"].to_list() == x  # y: Float64 from all 300 rows
+    # inferred from 100 rows, the pass-through y is Int64 and its 0.5 an error naming the way out
+    args = ["normalize", path, "-o", out, "--columns", "x", "--overwrite", "--infer-schema-length"]
+    code, _, err = run([*args, "100"], capsys)
+    assert code == 1 and "0.5" in err and "--infer-schema-length" in err
 
 
 # -- unit with any p, and no orphaned statistics (item 13) ----------------------------------
