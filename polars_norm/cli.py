@@ -234,7 +234,7 @@ def _plan(args: argparse.Namespace) -> tuple[Spec | None, dict[str, Spec]]:
             own = {k: v for k, v in options.items() if k in METHODS.get(name, {})}
             specs[name] = resolve_method(name, own, "cli")
     except ValueError as exc:
-        raise UsageError(str(exc).removeprefix("polars_norm.cli: ")) from exc
+        raise UsageError(str(exc).removeprefix("polars_norm.cli: ").replace("float('inf')", "inf")) from exc
     unused = set(options).difference(*(METHODS[name] for name in specs))
     if unused:
         msg = f"--option {sorted(unused)[0]} applies to none of the methods {sorted(specs)}"
