@@ -101,6 +101,7 @@ _EPOCH = dt.date(1970, 1, 1)
 _DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _DECIMAL_RE = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 _MAX_TEXT = 1_000_000
+_DECIMAL_CONTEXT = decimal.Context(prec=100)
 
 
 # ---------------------------------------------------------------------------
@@ -395,7 +396,8 @@ def key_to_json(value: Any, dtype: pl.DataType) -> Any:
             return "inf" if value > 0 else "-inf"
         return value
     if kind == "decimal":
-        return format(decimal.Decimal(value).quantize(decimal.Decimal(1).scaleb(-dtype.scale)), "f")  # type: ignore[attr-defined]
+        step = decimal.Decimal(1).scaleb(-dtype.scale)  # type: ignore[attr-defined]
+        return format(decimal.Decimal(value).quantize(step, context=_DECIMAL_CONTEXT), "f")
     if kind == "Date":
         days = int(value)
         if -719_162 <= days <= 2_932_896:  # years 1 to 9999
@@ -432,12 +434,11 @@ def _float(value: Any, kind: str) -> float:
 def _decimal_value(value: Any, dtype: pl.Decimal) -> decimal.Decimal:
     precision, scale = dtype.precision, dtype.scale
     expected = f'a decimal string fitting Decimal({precision}, {scale}), such as "-12.5"'
-    if not isinstance(value, str) or len(value) > 200 or not _DECIMAL_RE.fullmatch(value):
+    if not isinstance(value, str) or len(value) > 80 or not _DECIMAL_RE.fullmatch(value):
         raise _bad(value, expected)
-    ctx = decimal.Context(prec=400)
     number = decimal.Decimal(value)
-    quantized = number.quantize(decimal.Decimal(1).scaleb(-scale), context=ctx)
-    if quantized != number or abs(quantized) >= decimal.Decimal(10) ** (precision - scale):
+    quantized = number.quantize(decimal.Decimal(1).scaleb(-scale), context=_DECIMAL_CONTEXT)
+    if quantized != number or quantized.copy_abs() >= decimal.Decimal(10) ** (precision - scale):  # exact, unlike abs()
         raise _bad(value, expected)
     return quantized
 

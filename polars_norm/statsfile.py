@@ -123,7 +123,7 @@ def to_document(acc: Accumulator) -> dict[str, Any]:
     fields = [c for c in state.columns if c not in (*by, moments.COLUMN, "sketch")]
     key_json = [key_codec.keys_to_json(state[b]) for b in by]
     groups: dict[str, dict[str, Any]] = {}
-    for i, row in enumerate(state.iter_rows(named=True)):
+    for i, row in enumerate(state.drop(by).iter_rows(named=True)):  # keys as JSON above: not all are Python values
         key = {b: values[i] for b, values in zip(by, key_json, strict=True)}
         group = groups.setdefault(json.dumps(list(key.values())), {"key": key, "columns": {}})
         stats = {f: _number(row[f]) for f in fields}
@@ -290,7 +290,7 @@ class _Checker:
                 row[f] = self.integer(raw[f], self.sub(field, f), 0, _INT64_MAX)
             else:
                 row[f] = self.number(raw[f], self.sub(field, f))
-        self.consistent(row, field, fields)
+        self.consistent(row, raw, field, fields)
         count = row["count"]
         if "sketch" not in raw:
             if need_sketch and count > 0:
@@ -314,23 +314,23 @@ class _Checker:
             self.fail(sub, f"the sketch holds {n} values but count is {count}")
         return row, blob
 
-    def consistent(self, row: Mapping[str, Any], field: str, fields: Sequence[str]) -> None:
+    def consistent(self, row: Mapping[str, Any], raw: Mapping[str, Any], field: str, fields: Sequence[str]) -> None:
         count = row["count"]
         floats = [f for f in fields if f not in _COUNTS]
         for f in floats:
             v = row[f]
             if count == 0 and f in ("mean", "min", "max") and v is not None:
-                self.bad(self.sub(field, f), _number(v), "null (count is 0)")
+                self.bad(self.sub(field, f), raw[f], "null (count is 0)")
             if count > 0 and v is None:
                 self.bad(self.sub(field, f), v, f"a number (count is {count})")
             if v is None:
                 continue
             if f == "scale" and not v > 0:
-                self.bad(self.sub(field, f), _number(v), "a number > 0")
+                self.bad(self.sub(field, f), raw[f], "a number > 0")
             if (f == "m2_scaled" or f.startswith("powsum_")) and v < 0:
-                self.bad(self.sub(field, f), v, "a number >= 0")
+                self.bad(self.sub(field, f), raw[f], "a number >= 0")
             if f in ("min", "max") and math.isnan(v):
-                self.bad(self.sub(field, f), "nan", "a number (NaN is never a valid value)")
+                self.bad(self.sub(field, f), raw[f], "a number (NaN is never a valid value)")
         if count > 0:
             lo, hi, mean = row["min"], row["max"], row["mean"]
             if lo > hi:
