@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,6 +22,7 @@ import pyarrow as pa
 from datasketches import kll_doubles_sketch
 
 from polars_norm import moments, sketch
+from polars_norm.keys import check_key_dtype, common_key_schema
 from polars_norm.semantics import check_ddof, float_dtype
 
 if TYPE_CHECKING:
@@ -57,14 +59,26 @@ def _check_orders(norm_orders: Sequence[float]) -> tuple[float, ...]:
     return tuple(out)
 
 
-def _to_polars(batch: Batch) -> pl.DataFrame:
+def is_pandas_frame(obj: object) -> bool:
+    """Whether ``obj`` is a pandas DataFrame (without importing pandas: none can exist unless it was imported)."""
+    pandas = sys.modules.get("pandas")
+    return pandas is not None and isinstance(obj, pandas.DataFrame)
+
+
+def to_polars(batch: Batch, where: str = "Accumulator.update") -> pl.DataFrame:
+    """A batch as a polars DataFrame: a polars DataFrame as is, an Arrow table or record batch, a pandas DataFrame."""
     if isinstance(batch, pl.DataFrame):
         return batch
     if isinstance(batch, (pa.Table, pa.RecordBatch)):
         frame = pl.from_arrow(batch)
         assert isinstance(frame, pl.DataFrame)
         return frame
-    msg = f"polars_norm.Accumulator.update: expected a polars DataFrame or an Arrow table/batch, got {type(batch)}"
+    if is_pandas_frame(batch):
+        return pl.from_pandas(batch)
+    msg = (
+        f"polars_norm.{where}: expected a batch as a polars DataFrame, an Arrow table or record batch, "
+        f"or a pandas DataFrame; got {type(batch).__module__}.{type(batch).__qualname__}"
+    )
     raise TypeError(msg)
 
 
@@ -187,6 +201,11 @@ class Accumulator:
         """The KLL sketch of ``column`` in group ``key`` (a value or tuple of the ``by`` keys), if any."""
         return self._sketches.get((sketch.sketch_key(key), column))
 
+    def column_sketches(self, column: str, keys: pl.DataFrame) -> list[kll_doubles_sketch | None]:
+        """The KLL sketch of ``column`` in the group of each row of ``keys`` (the ``by`` keys), ``None`` if none."""
+        get = self._sketches.get
+        return [get((row, column)) for row in keys.iter_rows()]
+
     def sketch_quantiles(self, keys: pl.DataFrame, qs: Sequence[float]) -> list[list[float | None]]:
         """The ``qs`` quantiles of the sketch of each row of ``keys``: the ``by`` keys, then the column name.
 
@@ -218,8 +237,27 @@ class Accumulator:
                     "expected a numeric column (integer, unsigned, float or decimal)"
                 )
                 raise TypeError(msg)
+        batch_keys = {name: schema[name] for name in self._by}
+        for name, dtype in batch_keys.items():
+            check_key_dtype(name, dtype, where)
         if self._key_schema is None:
-            self._key_schema = {name: schema[name] for name in self._by}
+            self._key_schema = batch_keys
+        elif self._by:
+            self._recast_keys(common_key_schema(self._key_schema, batch_keys, where, ("earlier batches", "this batch")))
+
+    def _recast_keys(self, key_schema: dict[str, pl.DataType]) -> None:
+        """Compare keys in ``key_schema`` from now on (:mod:`polars_norm.keys`): the state's keys are cast to it.
+
+        The casts widen (an integer to a wider integer or to a float, text to
+        ``String``, a time unit to a finer one), so no key changes its value;
+        sketches are keyed by the Python values, which are equal (and hash
+        alike) across those dtypes.
+        """
+        if key_schema == self._key_schema:
+            return
+        self._key_schema = key_schema
+        schema = pl.Schema(key_schema)
+        self._parts = [part.cast(schema) for part in self._parts]
 
     def _add_state(self, state: pl.DataFrame) -> None:
         if self._key_schema:
@@ -235,7 +273,7 @@ class Accumulator:
         The moments are computed by one Polars query of flat reductions over
         the batch; the sketches are fed its valid values.
         """
-        frame = _to_polars(batch)
+        frame = to_polars(batch)
         self._bind(frame.schema)
         if frame.height == 0:
             return self
@@ -282,10 +320,20 @@ class Accumulator:
         columns: list[str] = []
         for acc in items:
             columns.extend(c for c in acc.columns if c not in columns)
-            if out._key_schema is None and acc._key_schema is not None:
-                out._key_schema = dict(acc._key_schema)
+            if acc._key_schema is not None:
+                out._key_schema = (
+                    dict(acc._key_schema)
+                    if out._key_schema is None
+                    else common_key_schema(
+                        out._key_schema, acc._key_schema, "Accumulator.merge", ("one accumulator", "another")
+                    )
+                )
         out._columns = tuple(columns) if any(a._columns is not None for a in items) else None
-        out._parts = [moments.merge_states([a.state for a in items], out._by, out._norm_orders)]
+        frames = [a.state for a in items]
+        if out._by and out._key_schema is not None:
+            key_schema = pl.Schema(out._key_schema)
+            frames = [frame.cast(key_schema) for frame in frames]
+        out._parts = [moments.merge_states(frames, out._by, out._norm_orders)]
         if out._quantiles:
             out._sketches = sketch.merge_sketch_maps((a._sketches for a in items), out._k)
         return out

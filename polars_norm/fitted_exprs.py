@@ -32,6 +32,7 @@ __all__ = [
     "location_scale",
     "quantile_expr",
     "require_sketch",
+    "segment_interp",
     "stat_frame",
 ]
 
@@ -45,25 +46,40 @@ def location_scale(name: str, opts: Mapping[str, Any], stat: Stat) -> tuple[pl.E
     """The ``(location, scale)`` of a location-scale method: ``y = (x - location) / scale``.
 
     The same zero-scale rules as the in-query functions of
-    :mod:`polars_norm.scaling` and :mod:`polars_norm.norms`.
+    :mod:`polars_norm.scaling` and :mod:`polars_norm.norms`, and the same
+    rules for missing and infinite statistics:
+
+    * no statistics (a group, or a whole fit, without valid values): the
+      scale is null, so every method gives null (NaN stays NaN);
+    * a ``zscore`` fitted on data holding ``inf``: its mean or spread is not
+      finite and the scale is NaN, so every output is NaN, as in a query,
+      where ``x - mean`` and the standard deviation are NaN too. The other
+      methods follow IEEE arithmetic on their (exact) statistics, as the
+      in-query forms do.
     """
     if name == "zscore":
-        return stat("mean"), scale_or_one(stat("std"), maxabs=stat("maxabs"))
+        std, maxabs = stat("std"), stat("maxabs")
+        scale = pl.when(maxabs.is_infinite()).then(pl.lit(float("nan"))).otherwise(scale_or_one(std, maxabs=maxabs))
+        return stat("mean"), scale
     if name in ("minmax", "mean_range"):
         lo, hi = stat("min"), stat("max")
-        return (lo if name == "minmax" else stat("mean")), scale_or_one(hi - lo)
-    if name == "maxabs":
-        return None, scale_or_one(stat("maxabs"))
-    if name == "unit":
-        return None, scale_or_one(stat("norm"))
+        return (lo if name == "minmax" else stat("mean")), _known(scale_or_one(hi - lo), lo, hi)
+    if name in ("maxabs", "unit"):
+        norm = stat("maxabs" if name == "maxabs" else "norm")
+        return None, _known(scale_or_one(norm), norm)
     # robust
     lo, hi = stat("q_lo"), stat("q_hi")
-    scale = scale_or_one(hi - lo)
+    scale = _known(scale_or_one(hi - lo), lo, hi)
     if opts["unit_variance"]:
         q_lo, q_hi = opts["quantile_range"]
         normal = NormalDist()
         scale = scale / (normal.inv_cdf(q_hi) - normal.inv_cdf(q_lo))
     return (stat("median") if opts["with_centering"] else None), scale
+
+
+def _known(scale: pl.Expr, *stats: pl.Expr) -> pl.Expr:
+    """``scale`` where every statistic it comes from is known; null where any is missing (no data)."""
+    return pl.when(pl.all_horizontal(s.is_not_null() for s in stats)).then(scale)
 
 
 def count_at_most(x: pl.Expr, knots: pl.Series) -> pl.Expr:
@@ -90,10 +106,25 @@ def interp(x: pl.Expr, xs: list[float], ys: list[float]) -> pl.Expr:
         return pl.when(x.is_not_nan()).then(pl.lit(ys[0])).otherwise(x)
     kx, ky = pl.lit(pl.Series(xs, dtype=pl.Float64)), pl.lit(pl.Series(ys, dtype=pl.Float64))
     i0 = (count_at_most(x, pl.Series(xs, dtype=pl.Float64)) - 1).clip(0, len(xs) - 2)
-    x0, x1 = kx.gather(i0), kx.gather(i0 + 1)
-    y0, y1 = ky.gather(i0), ky.gather(i0 + 1)
-    t = ((x - x0) / (x1 - x0)).clip(0.0, 1.0)
-    return y0 + t * (y1 - y0)
+    return segment_interp(x, kx.gather(i0), kx.gather(i0 + 1), ky.gather(i0), ky.gather(i0 + 1))
+
+
+def segment_interp(x: pl.Expr, x0: pl.Expr, x1: pl.Expr, y0: pl.Expr, y1: pl.Expr) -> pl.Expr:
+    """Linear interpolation of ``x`` on the segment ``(x0, y0)``-``(x1, y1)``, clamped to its ends.
+
+    Infinite knots (a sketch of data holding ``inf``) are ends like any
+    other: ``x`` at or beyond an end gives that end's ``y``, so ``inf`` maps
+    to the top of the CDF and back; on a segment with an infinite ``y`` end,
+    ``x`` gives the nearer end's ``y``. NaN stays NaN.
+    """
+    t = ((x - x0) / (x1 - x0)).fill_nan(1.0)  # NaN only from x0 = -inf: a finite x is nearer x1
+    # toward an infinite end there is nothing to interpolate: the nearer end, so that rounding in ``x`` neither
+    # makes a finite value infinite nor the reverse
+    step = pl.when(t < 0.5).then(y0).otherwise(y1)
+    inner = (
+        pl.when(y1 == y0).then(y0).when(y0.is_infinite() | y1.is_infinite()).then(step).otherwise(y0 + t * (y1 - y0))
+    )
+    return pl.when(x.is_nan()).then(x).when(x >= x1).then(y1).when(x <= x0).then(y0).otherwise(inner)
 
 
 def quantile_expr(
@@ -170,7 +201,7 @@ def stat_frame(acc: Accumulator, column: str, name: str, opts: Mapping[str, Any]
     if name == "robust":
         require_sketch(acc, name, where)
         lo, hi = opts["quantile_range"]
-        keys = frame.select(*by, pl.lit(column, pl.String).alias(COLUMN))
+        keys = pl.DataFrame([*frame.select(by).get_columns(), pl.Series(COLUMN, [column] * frame.height, pl.String)])
         values = acc.sketch_quantiles(keys, (lo, 0.5, hi))
         names = ("q_lo", "median", "q_hi")
         frame = frame.with_columns(pl.Series(k, v, pl.Float64) for k, v in zip(names, values, strict=True))

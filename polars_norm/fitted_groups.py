@@ -12,21 +12,31 @@ group's CDF knots at once (:class:`GroupKnots`).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
+import numpy as np
 import polars as pl
 
-from polars_norm.fitted_exprs import Stat, build_method, count_at_most, location_scale, require_sketch, stat_frame
+from polars_norm.fitted_exprs import (
+    Stat,
+    build_method,
+    count_at_most,
+    location_scale,
+    require_sketch,
+    segment_interp,
+    stat_frame,
+)
 from polars_norm.group_lookup import group_index, raise_unseen
+from polars_norm.keys import common_key_dtype
 from polars_norm.semantics import numeric_expr
-from polars_norm.sketch import cdf_knots
+from polars_norm.sketch import stacked_cdf_knots
 from polars_norm.special import ndtri
 
 if TYPE_CHECKING:
     from polars_norm.accumulator import Accumulator
 
-__all__ = ["GroupKnots", "grouped_transform"]
+__all__ = ["GroupKnots", "grouped_transform", "internal_prefix"]
 
 _SQRT2 = math.sqrt(2.0)
 
@@ -39,71 +49,115 @@ class GroupKnots:
 
     Group ``j``'s knots ``xs``, ``fs`` sit at ``start[j] : start[j] + size[j]``.
     To find a row's segment in one ``search_sorted`` over all groups, values
-    are mapped monotonically into disjoint ranges: ``2 j + (v - lo_j) / span_j``
-    clipped to ``[0, 1]``, where ``[lo_j, lo_j + span_j]`` is the range of the
-    group's knots; the interpolation then uses the original knots. With
-    pooled statistics (``unseen="global"``) they form one extra group, the
-    last.
+    are mapped monotonically into disjoint ranges: ``2 j + 1/4 + (v - lo_j) /
+    (2 span_j)``, the fraction clipped to ``[0, 1]``, where ``[lo_j, lo_j +
+    span_j]`` is the range of the group's finite knots, and ``-inf`` and
+    ``inf`` to ``2 j`` and ``2 j + 1``, apart from every finite value; the interpolation
+    then uses the original knots. With pooled statistics
+    (``unseen="global"``) they form one extra group, the last. A group
+    without valid values has no knots (``size`` 0) and gives null. One
+    sentinel knot past every group keeps the arrays non-empty, so that every
+    gather index is in bounds.
     """
 
     def __init__(self, acc: Accumulator, column: str, keys: pl.DataFrame, pooled: Accumulator | None) -> None:
-        sketches = [acc.sketch(column, row) for row in keys.iter_rows()]
+        sketches = acc.column_sketches(column, keys)
         if pooled is not None:
             sketches.append(pooled.sketch(column))
+        groups = len(sketches)
+        group, xs, fs = stacked_cdf_knots(sketches)
+        size = np.bincount(group, minlength=groups).astype(np.float64)
+        start = np.r_[0.0, np.cumsum(size)[:-1]]
+        finite = np.isfinite(xs)
+        lo = np.full(groups, np.inf)
+        hi = np.full(groups, -np.inf)
+        np.minimum.at(lo, group[finite], xs[finite])
+        np.maximum.at(hi, group[finite], xs[finite])
+        no_finite = lo > hi
+        lo[no_finite], hi[no_finite] = 0.0, 1.0
+        span = hi - lo
+        span[span == 0.0] = 1.0
+        with np.errstate(invalid="ignore"):
+            position = _position(xs, lo[group], span[group])
+        n = np.array([float(sk.n) if sk is not None else np.nan for sk in sketches], dtype=np.float64)
+        n[size == 0] = np.nan
+        sentinel = 2.0 * groups
         self.groups = len(keys)
-        xs: list[float] = []
-        fs: list[float] = []
-        seg_keys: list[float] = []
-        fields: dict[str, list[float | None]] = {k: [] for k in ("n", "start", "size", "x_lo", "x_span")}
-        for j, sk in enumerate(sketches):
-            kx, kf = cdf_knots(sk) if sk is not None and not sk.is_empty() else ([], [])
-            lo, span = (kx[0], (kx[-1] - kx[0]) or 1.0) if kx else (None, None)
-            values = {"n": float(sk.n) if kx and sk is not None else None, "start": float(len(xs))}
-            values.update(size=float(len(kx)), x_lo=lo, x_span=span)
-            for k, v in values.items():
-                fields[k].append(v)
-            if lo is not None and span is not None:
-                seg_keys.extend(2.0 * j + min(max((x - lo) / span, 0.0), 1.0) for x in kx)
-            xs.extend(kx)
-            fs.extend(kf)
-        self.xs, self.fs = pl.Series(xs, dtype=pl.Float64), pl.Series(fs, dtype=pl.Float64)
-        self.fields = {k: pl.Series(v, dtype=pl.Float64) for k, v in fields.items()}
-        self.x_keys = pl.Series(seg_keys, dtype=pl.Float64)
-        group_of = pl.Series([float(j) for j, k in enumerate(self.fields["size"]) for _ in range(int(k))])
-        self.f_keys = 2.0 * group_of + self.fs
+        self.total = group.size + 1
+        self.xs = pl.Series(np.r_[xs, 0.0], dtype=pl.Float64)
+        self.fs = pl.Series(np.r_[fs, 0.0], dtype=pl.Float64)
+        self.x_keys = pl.Series(np.r_[2.0 * group + position, sentinel], dtype=pl.Float64)
+        self.f_keys = pl.Series(np.r_[2.0 * group + fs, sentinel], dtype=pl.Float64)
+        fields = {"n": n, "start": start, "size": size, "x_lo": lo, "x_span": span}
+        self.fields = {k: pl.Series(v, dtype=pl.Float64).fill_nan(None) for k, v in fields.items()}
 
-    def _field(self, name: str, g: pl.Expr) -> pl.Expr:
-        return pl.lit(self.fields[name]).gather(g)
+    def stages(self, column: str, g: pl.Expr, opts: Mapping[str, Any], inverse: bool, prefix: str) -> list[pl.Expr]:
+        """Helper columns, named ``prefix + ...``, each added in a ``with_columns`` of its own, in order.
 
-    def interp(self, v: pl.Expr, key: pl.Expr, g: pl.Expr, keys: pl.Series, src: pl.Series, dst: pl.Series) -> pl.Expr:
-        start, size = self._field("start", g), self._field("size", g)
-        j = count_at_most(key, keys).cast(pl.Float64) - 1.0
-        j = pl.min_horizontal(pl.max_horizontal(j, start), start + pl.max_horizontal(size - 2.0, 0.0))
-        j0 = j.cast(pl.Int64)
-        j1 = pl.min_horizontal(j + 1.0, start + size - 1.0).cast(pl.Int64)
-        x0, x1 = pl.lit(src).gather(j0), pl.lit(src).gather(j1)
-        y0, y1 = pl.lit(dst).gather(j0), pl.lit(dst).gather(j1)
-        t = pl.when(x1 > x0).then(((v - x0) / (x1 - x0)).clip(0.0, 1.0)).otherwise(0.0)
-        out = y0 + t * (y1 - y0)
-        return pl.when(size > 0).then(pl.when(v.is_nan()).then(v).otherwise(out))
-
-    def builder(self, g: pl.Expr, opts: Mapping[str, Any], inverse: bool) -> Callable[..., pl.Expr]:
-        """A ``numeric_expr`` builder applying :meth:`quantile`."""
-        return lambda x, _: self.quantile(x, g, opts, inverse)
-
-    def quantile(self, x: pl.Expr, g: pl.Expr, opts: Mapping[str, Any], inverse: bool) -> pl.Expr:
-        """The fitted quantile transform (or its inverse) of ``x`` for rows of group index ``g``."""
-        a, n = opts["offset"], self._field("n", g)
+        They hold each row's group fields, its count of knots at most its
+        value, and its segment's two ends. Computing them in separate steps
+        keeps every lookup in a large literal (the knots of all groups) to
+        one per row: written as one expression, the streaming engine
+        evaluated each lookup once per reference.
+        """
+        fields = pl.col(prefix + "f")
+        x = pl.col(column).cast(pl.Float64)
         if not inverse:
-            key = 2.0 * g.cast(pl.Float64) + ((x - self._field("x_lo", g)) / self._field("x_span", g)).clip(0.0, 1.0)
-            f = self.interp(x, key, g, self.x_keys, self.xs, self.fs)
-            rank = (f * n + 0.5).clip(1.0, n)
+            keys, src, dst = self.x_keys, self.xs, self.fs
+            relative = ((x - fields.struct.field("x_lo")) / fields.struct.field("x_span")).clip(0.0, 1.0)
+            position = pl.when(x == -math.inf).then(0.0).when(x == math.inf).then(1.0).otherwise(0.25 + 0.5 * relative)
+        else:
+            keys, src, dst = self.f_keys, self.fs, self.xs
+            position = self._cdf(x, fields, opts).clip(0.0, 1.0)
+        key = 2.0 * g.cast(pl.Float64) + position.fill_nan(1.0)
+        start, size = fields.struct.field("start"), fields.struct.field("size")
+        j = pl.col(prefix + "c").cast(pl.Float64) - 1.0
+        j = pl.min_horizontal(pl.max_horizontal(j, start), start + pl.max_horizontal(size - 2.0, 0.0))
+        last = float(self.total - 1)
+        j0 = j.clip(0.0, last).cast(pl.Int64)
+        j1 = pl.min_horizontal(j + 1.0, start + size - 1.0).clip(0.0, last).cast(pl.Int64)
+        ends = pl.lit(pl.DataFrame({"x": src, "y": dst}).to_struct())
+        return [
+            pl.lit(pl.DataFrame(self.fields).to_struct()).gather(g).alias(prefix + "f"),
+            count_at_most(key, keys).alias(prefix + "c"),
+            pl.struct(ends.gather(j0).alias("lo"), ends.gather(j1).alias("hi")).alias(prefix + "s"),
+        ]
+
+    def builder(self, opts: Mapping[str, Any], inverse: bool, prefix: str) -> Callable[..., pl.Expr]:
+        """A ``numeric_expr`` builder of the transform, from the helper columns of :meth:`stages`."""
+        return lambda x, _: self.quantile(x, opts, inverse, prefix)
+
+    @staticmethod
+    def _cdf(u_or_z: pl.Expr, fields: pl.Expr, opts: Mapping[str, Any]) -> pl.Expr:
+        """The inverse transform's CDF value ``F`` of an output value (uniform ``u``, or normal ``z``)."""
+        a, n = opts["offset"], fields.struct.field("n")
+        u = (-u_or_z / _SQRT2).erfc() * 0.5 if opts["output"] == "normal" else u_or_z
+        f: pl.Expr = (u * (n + 1.0 - 2.0 * a) + a - 0.5) / n
+        return f
+
+    def quantile(self, x: pl.Expr, opts: Mapping[str, Any], inverse: bool, prefix: str) -> pl.Expr:
+        """The fitted quantile transform (or its inverse) of ``x``, given the helper columns of :meth:`stages`."""
+        fields, seg = pl.col(prefix + "f"), pl.col(prefix + "s")
+        lo, hi = seg.struct.field("lo"), seg.struct.field("hi")
+        v = self._cdf(x, fields, opts) if inverse else x
+        out = segment_interp(v, lo.struct.field("x"), hi.struct.field("x"), lo.struct.field("y"), hi.struct.field("y"))
+        if not inverse:
+            a, n = opts["offset"], fields.struct.field("n")
+            rank = (out * n + 0.5).clip(1.0, n)
             u = (rank - a) / (n + 1.0 - 2.0 * a)
-            return ndtri(u) if opts["output"] == "normal" else u
-        u = (-x / _SQRT2).erfc() * 0.5 if opts["output"] == "normal" else x
-        f = (u * (n + 1.0 - 2.0 * a) + a - 0.5) / n
-        key = 2.0 * g.cast(pl.Float64) + f.clip(0.0, 1.0)
-        return self.interp(f, key, g, self.f_keys, self.fs, self.xs)
+            out = ndtri(u) if opts["output"] == "normal" else u
+        # NaN stays NaN, also in a group without data (whose statistics are null)
+        return pl.when(x.is_nan()).then(x).when(fields.struct.field("size") > 0).then(out)
+
+
+def _position(
+    x: np.ndarray[Any, np.dtype[np.float64]],
+    lo: np.ndarray[Any, np.dtype[np.float64]],
+    span: np.ndarray[Any, np.dtype[np.float64]],
+) -> np.ndarray[Any, np.dtype[np.float64]]:
+    """A knot's place in its group's range of keys: ``-inf`` at 0, finite knots in ``[1/4, 3/4]``, ``inf`` at 1."""
+    finite = 0.25 + 0.5 * np.clip((x - lo) / span, 0.0, 1.0)
+    return np.where(x == -np.inf, 0.0, np.where(x == np.inf, 1.0, finite))
 
 
 def _prefixed(prefix: str) -> Stat:
@@ -116,6 +170,15 @@ def _no_stat(name: str) -> pl.Expr:
     raise AssertionError(msg)
 
 
+def internal_prefix(names: Iterable[str]) -> str:
+    """A prefix for helper columns that no column in ``names`` starts with (``"__pn_"``, lengthened as needed)."""
+    taken = list(names)
+    prefix = "__pn_"
+    while any(name.startswith(prefix) for name in taken):
+        prefix = "_" + prefix
+    return prefix
+
+
 def grouped_transform(
     acc: Accumulator,
     lazy: pl.LazyFrame,
@@ -126,13 +189,26 @@ def grouped_transform(
     where: str,
     eager: bool,
 ) -> Frame:
+    """:func:`polars_norm.fitted.transform` for grouped statistics: per-group coefficients looked up row by row.
+
+    The frame's key columns are matched with the fitted keys by value, in
+    the common dtype of :func:`polars_norm.keys.common_key_dtype` (a
+    ``TypeError`` for keys of different kinds). Helper columns get a prefix
+    that no column of the frame starts with, so none of the user's columns
+    is overwritten or dropped.
+    """
     by = list(acc.by)
     for key in by:
         if key not in schema:
             msg = f"polars_norm.{where}: by key {key!r} not found in the frame; available: {schema.names()}"
             raise pl.exceptions.ColumnNotFoundError(msg)
-    # one row per fitted group, in a fixed order: a row's group index points into it
-    stats = acc.state.select(by).unique(maintain_order=True)
+    pre = internal_prefix(schema.names())
+    # one row per fitted group, in a fixed order: a row's group index points into it; the keys in the dtype
+    # they are compared in (widening casts only)
+    state = acc.state
+    common = {k: common_key_dtype(k, state.schema[k], schema[k], where) for k in by}
+    stats = state.select(by).unique(maintain_order=True).cast(pl.Schema(common))
+    frame_keys = [pl.col(k) if schema[k] == common[k] else pl.col(k).cast(common[k]) for k in by]
     pooled = acc.pooled() if unseen == "global" else None
     specs: list[tuple[int, str, str, dict[str, Any], dict[str, Any] | None]] = []
     for i, (column, (name, opts)) in enumerate(plan.items()):
@@ -140,52 +216,70 @@ def grouped_transform(
             require_sketch(acc, name, where)
             specs.append((i, column, name, opts, None))
             continue
-        part = stat_frame(acc, column, name, opts, where)
-        part = part.rename({s: f"__pn_{i}_{s}" for s in part.columns if s not in by})
+        part = stat_frame(acc, column, name, opts, where).cast(pl.Schema(common))
+        part = part.rename({s: f"{pre}{i}_{s}" for s in part.columns if s not in by})
         stats = stats.join(part, on=by, how="left", nulls_equal=True, maintain_order="left")
         row = None
         if pooled is not None:
             glob = stat_frame(pooled, column, name, opts, where)
             row = glob.row(0, named=True) if glob.height else {}
         specs.append((i, column, name, opts, row))
-    stats = stats.cast({k: schema[k] for k in by})
     if unseen == "raise":
-        raise_unseen(lazy, stats, by, where)
+        raise_unseen(lazy.select(k.alias(n) for k, n in zip(frame_keys, by, strict=True)), stats, by, where)
     # (location, scale) of every column, computed once per group on the small frame (the zero-scale rules
     # included); with unseen="global" the pooled statistics are one more row, the last
     raw = stats.drop(by)
     if pooled is not None and raw.width:
-        values = {f"__pn_{i}_{f}": v for i, _, _, _, row in specs for f, v in (row or {}).items()}
+        values = {f"{pre}{i}_{f}": v for i, _, _, _, row in specs for f, v in (row or {}).items()}
         raw = pl.concat([raw, pl.DataFrame([{c: values.get(c) for c in raw.columns}], schema=raw.schema)])
     coefficients = []
     for i, _, name, opts, _ in specs:
         if name != "quantile":
-            loc, scale = location_scale(name, opts, _prefixed(f"__pn_{i}_"))
-            coefficients.append(scale.alias(f"__pn_{i}_scale"))
+            loc, scale = location_scale(name, opts, _prefixed(f"{pre}{i}_"))
+            coefficients.append(scale.alias(f"{pre}{i}_scale"))
             if loc is not None:
-                coefficients.append(loc.alias(f"__pn_{i}_loc"))
+                coefficients.append(loc.alias(f"{pre}{i}_loc"))
     small = raw.select(coefficients)
-    group = pl.col("__pn_group")
+    helpers = [f"{pre}group", *small.columns]
+    group = pl.col(f"{pre}group")
     g = group if pooled is None else group.fill_null(stats.height)
     gathered = [pl.lit(small.get_column(c)).gather(g).alias(c) for c in small.columns]
     # NaN stays NaN where a row's statistics are null (an unseen group, a group without data); when no row
     # can have null statistics the arithmetic keeps NaN by itself and the per-row guard is skipped
     keep_nan = unseen == "null" or any(small.get_column(c).null_count() for c in small.columns)
     exprs = []
+    stages: list[list[pl.Expr]] = [[], [], []]
     for i, column, name, opts, _ in specs:
         if name == "quantile":
             knots = GroupKnots(acc, column, stats.select(by), pooled)
-            exprs.append(numeric_expr(pl.col(column), name, knots.builder(g, opts, inverse)))
+            steps = knots.stages(column, g, opts, inverse, f"{pre}{i}_q")
+            for stage, step in zip(stages, steps, strict=True):
+                stage.append(step)
+                helpers.append(step.meta.output_name())
+            exprs.append(numeric_expr(pl.col(column), name, knots.builder(opts, inverse, f"{pre}{i}_q")))
             continue
-        loc_name = f"__pn_{i}_loc"
-        affine = (pl.col(loc_name) if loc_name in small.columns else None, pl.col(f"__pn_{i}_scale"))
+        loc_name = f"{pre}{i}_loc"
+        affine = (pl.col(loc_name) if loc_name in small.columns else None, pl.col(f"{pre}{i}_scale"))
         exprs.append(numeric_expr(pl.col(column), name, build_method(name, opts, _no_stat, inverse, keep_nan, affine)))
-    helpers = ["__pn_group", *small.columns]
-    index = group_index(stats.select(by))
+    index = group_index(stats.select(by), frame_keys[0]) if len(by) == 1 else None
     if index is not None:
-        lazy = lazy.with_columns(index.alias("__pn_group"))
+        lazy = lazy.with_columns(index.alias(f"{pre}group"))
     else:  # keys without an elementwise lookup: an ordered left join to (keys, index), which streams
-        keys = stats.select(by).with_row_index("__pn_group")
-        lazy = lazy.join(keys.lazy(), on=by, how="left", nulls_equal=True, maintain_order="left")
-    out = lazy.with_columns(gathered).with_columns(exprs).drop(helpers)
+        right = [f"{pre}key_{j}" for j in range(len(by))]
+        keys = stats.select(pl.col(k).alias(r) for k, r in zip(by, right, strict=True)).with_row_index(f"{pre}group")
+        lazy = lazy.join(
+            keys.lazy(),
+            left_on=frame_keys,
+            right_on=right,
+            how="left",
+            nulls_equal=True,
+            maintain_order="left",
+            coalesce=False,
+        )
+        helpers += right
+    out = lazy.with_columns(gathered)
+    for stage in stages:
+        if stage:
+            out = out.with_columns(stage)
+    out = out.with_columns(exprs).drop(helpers)
     return out.collect() if eager else out

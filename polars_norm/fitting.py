@@ -22,7 +22,7 @@ import polars as pl
 import pyarrow as pa
 
 from polars_norm import moments
-from polars_norm.accumulator import Accumulator
+from polars_norm.accumulator import Accumulator, is_pandas_frame, to_polars
 from polars_norm.sketch import DEFAULT_K
 
 __all__ = ["BATCH_ROWS", "FORMATS", "INFER_SCHEMA_LENGTH", "NULL_VALUES", "fit", "input_files", "scan"]
@@ -221,7 +221,8 @@ def fit(
     ----------
     source
         A DataFrame; a LazyFrame (fitted under the streaming engine in
-        bounded memory); a file path, glob or directory of Parquet, IPC, CSV
+        bounded memory); a pandas DataFrame or an Arrow table (converted
+        through Arrow); a file path, glob or directory of Parquet, IPC, CSV
         or NDJSON files (see :func:`scan`); or an iterable of DataFrames or
         Arrow tables / record batches (one batch in memory at a time).
     columns
@@ -288,14 +289,25 @@ def fit(
         isinstance(source, Sequence) and source and all(isinstance(s, (str, Path)) for s in source)
     ):
         return _fit_lazy(acc, scan(source), batch_rows)
-    if isinstance(source, (pa.Table, pa.RecordBatch)):
-        return acc.update(source)
-    if isinstance(source, Iterable):
-        for batch in source:
-            acc.update(batch)
+    if isinstance(source, (pa.Table, pa.RecordBatch)) or is_pandas_frame(source):
+        return acc.update(to_polars(source, "fit"))
+    if isinstance(source, Iterable) and not isinstance(source, (str, bytes, Mapping)):
+        for i, batch in enumerate(source):
+            if not isinstance(batch, (pl.DataFrame, pa.Table, pa.RecordBatch)) and not is_pandas_frame(batch):
+                msg = (
+                    f"polars_norm.fit: batch {i} of the iterable source is a {type(batch).__qualname__}; "
+                    "an iterable source must yield polars DataFrames, Arrow tables or record batches, "
+                    "or pandas DataFrames"
+                )
+                raise TypeError(msg)
+            acc.update(to_polars(batch, "fit"))
         if acc._columns is None:
             msg = "polars_norm.fit: the iterable held no batches; cannot tell which columns to fit"
             raise ValueError(msg)
         return acc
-    msg = f"polars_norm.fit: cannot fit {type(source)}; expected a DataFrame, LazyFrame, path or iterable of batches"
+    msg = (
+        f"polars_norm.fit: cannot fit a {type(source).__module__}.{type(source).__qualname__}; expected a polars "
+        "DataFrame or LazyFrame, a pandas DataFrame, an Arrow table, a file path, glob or directory (or a list "
+        "of them), or an iterable of batches"
+    )
     raise TypeError(msg)

@@ -14,11 +14,12 @@ __all__ = ["DENSE_SPAN", "group_index", "raise_unseen"]
 DENSE_SPAN = 1 << 20
 
 
-def group_index(keys: pl.DataFrame) -> pl.Expr | None:
+def group_index(keys: pl.DataFrame, col: pl.Expr) -> pl.Expr | None:
     """An elementwise expression for each row's position in ``keys`` (null if absent), or ``None``.
 
     ``keys`` holds the distinct group keys (one row each, possibly a null
-    key). For one integer, boolean or temporal key spanning few values, the
+    key); ``col`` is the frame's key column, cast to the dtype of ``keys``
+    (see :mod:`polars_norm.keys`). For one integer, boolean or temporal key spanning few values, the
     position is read from a dense table indexed by ``key - min``; for one
     string or categorical key (or integers spanning many values), it is the
     physical code of a cast to an ``Enum`` of the keys. Both are elementwise,
@@ -29,22 +30,25 @@ def group_index(keys: pl.DataFrame) -> pl.Expr | None:
     if keys.width != 1:
         return None
     series = keys.to_series()
-    col = pl.col(series.name)
     dtype = series.dtype
     position = pl.Series(range(len(series)), dtype=pl.UInt32)
     valid = series.is_not_null()
     index: pl.Expr
     if dtype.is_integer() or dtype == pl.Boolean or dtype.is_temporal():
-        codes = series.to_physical().cast(pl.Int64)
+        # keys beyond Int64 (UInt64, Int128) become null here, and take the Enum route below
+        codes = series.to_physical().cast(pl.Int64, strict=False)
         lo, hi = codes.min(), codes.max()
-        if lo is None or hi is None:
+        if codes.null_count() > series.null_count():
+            index = _enum_index(col, series.filter(valid), position.filter(valid))
+        elif lo is None or hi is None:
             index = pl.lit(None, pl.UInt32)
         elif int(hi) - int(lo) < max(DENSE_SPAN, 8 * len(series)):
             span = int(hi) - int(lo) + 1
             table = pl.Series([None] * span, dtype=pl.UInt32).scatter(
                 (codes.filter(valid) - lo).to_list(), position.filter(valid)
             )
-            offset = col.to_physical().cast(pl.Int64) - lo
+            # a frame key beyond Int64 is no fitted key: null offset, null index
+            offset = col.to_physical().cast(pl.Int64, strict=False) - lo
             index = pl.lit(table).gather(pl.when((offset >= 0) & (offset < span)).then(offset))
         elif dtype.is_integer():
             index = _enum_index(col, series.filter(valid), position.filter(valid))
@@ -70,6 +74,7 @@ def _enum_index(col: pl.Expr, keys: pl.Series, position: pl.Series) -> pl.Expr:
 
 
 def raise_unseen(lazy: pl.LazyFrame, stats: pl.DataFrame, by: list[str], where: str) -> None:
+    """Raise a ``ValueError`` naming up to five keys of ``lazy`` (the key columns only) absent from ``stats``."""
     keys = lazy.select(by).unique().join(stats.lazy().select(by), on=by, how="anti", nulls_equal=True)
     missing = keys.head(5).collect(engine="streaming")
     if missing.height:

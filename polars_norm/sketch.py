@@ -49,6 +49,7 @@ __all__ = [
     "quantile_columns",
     "rank_error",
     "serialized_column",
+    "stacked_cdf_knots",
     "submit_sketch_updates",
 ]
 
@@ -230,6 +231,79 @@ def cdf_knots(sketch: kll_doubles_sketch, knots: int = CDF_KNOTS) -> tuple[list[
             out_x.append(float(x))
             out_f.append(float(f))
     return out_x, out_f
+
+
+Floats: TypeAlias = np.ndarray[Any, np.dtype[np.float64]]
+Ints: TypeAlias = np.ndarray[Any, np.dtype[np.int64]]
+
+
+def stacked_cdf_knots(
+    sketches: Sequence[kll_doubles_sketch | None], knots: int = CDF_KNOTS
+) -> tuple[Ints, Floats, Floats]:
+    """:func:`cdf_knots` of many sketches at once: ``(group, x, F)``, sorted by group, then ``x``.
+
+    ``group`` is the position of the sketch in ``sketches``; a missing or
+    empty sketch has no knots. A sketch that still holds every value it was
+    fed (not in estimation mode) and fewer than ``knots`` of them has all its
+    distinct values as knots, each with its exact mid rank: that is what
+    :func:`cdf_knots` finds too (its grid of ranks hits every value), but
+    computed for all such sketches in a few numpy passes instead of a grid
+    search per sketch, which matters with many small groups.
+    """
+    small_at: list[int] = []
+    small_values: list[np.ndarray[Any, np.dtype[np.float64]]] = []
+    groups: list[np.ndarray[Any, np.dtype[np.int64]]] = []
+    xs: list[np.ndarray[Any, np.dtype[np.float64]]] = []
+    fs: list[np.ndarray[Any, np.dtype[np.float64]]] = []
+    for j, sk in enumerate(sketches):
+        n = 0 if sk is None else sk.n
+        if n == 0:
+            continue
+        assert sk is not None
+        if n < knots and not sk.is_estimation_mode():
+            small_at.append(j)
+            small_values.append(_exact_items(sk, n))
+        else:
+            kx, kf = cdf_knots(sk, knots)
+            xs.append(np.asarray(kx, dtype=np.float64))
+            fs.append(np.asarray(kf, dtype=np.float64))
+            groups.append(np.full(len(kx), j, dtype=np.int64))
+    if small_values:
+        counts = np.fromiter((v.size for v in small_values), dtype=np.int64, count=len(small_values))
+        # each group's items come sorted, and the groups in order
+        g, v = np.repeat(np.asarray(small_at, dtype=np.int64), counts), np.concatenate(small_values)
+        starts = np.flatnonzero(np.r_[True, (g[1:] != g[:-1]) | (v[1:] != v[:-1])])
+        run = np.diff(np.r_[starts, g.size])
+        run_group = g[starts]
+        below = starts - np.searchsorted(g, run_group, side="left")
+        n = np.bincount(g)[run_group].astype(np.float64)
+        half = 0.5 / n
+        f = np.minimum(np.maximum(0.5 * (below / n + (below + run) / n), half), 1.0 - half)
+        groups.append(run_group)
+        xs.append(v[starts])
+        fs.append(f)
+    if not groups:
+        empty_f: np.ndarray[Any, np.dtype[np.float64]] = np.empty(0, dtype=np.float64)
+        return np.empty(0, dtype=np.int64), empty_f, empty_f.copy()
+    group = np.concatenate(groups)
+    order = np.argsort(group, kind="stable")
+    return group[order], np.concatenate(xs)[order], np.concatenate(fs)[order]
+
+
+def _exact_items(sk: kll_doubles_sketch, n: int) -> np.ndarray[Any, np.dtype[np.float64]]:
+    """The ``n`` items of a sketch not in estimation mode (each of weight 1), sorted, read off its serialization.
+
+    The layout is DataSketches' KLL format that :func:`compacted_sketch`
+    writes too: the 20-byte header (``num_levels`` at byte 18), the level
+    offsets (4 bytes each), the minimum and maximum, then the items. A
+    single item is stored in a short form, and is the sketch's minimum.
+    (Reading the bytes is about 10x faster than iterating over the sketch.)
+    """
+    if n == 1:
+        return np.array([sk.get_min_value()], dtype=np.float64)
+    blob = sk.serialize()
+    start = _HEADER.size + 4 * blob[18] + 16
+    return np.sort(np.frombuffer(blob, dtype=np.float64, offset=start, count=n))
 
 
 def sketch_key(key: Hashable) -> GroupKey:

@@ -1,0 +1,141 @@
+"""Group keys: which dtypes may be ``by`` keys, and how keys of two dtypes are matched.
+
+Keys are matched **by value**, never by position or by truncation. The rule,
+the same when batches of one fit disagree, when accumulators are merged and
+when fitted statistics are applied to a frame:
+
+* The two dtypes must be of one kind: numbers (integers, unsigned integers,
+  floats, decimals), text (``String``, ``Categorical``, ``Enum``),
+  ``Boolean``, ``Date``, ``Datetime`` (with the same time zone),
+  ``Duration`` or ``Time``. A ``Null`` column (all keys null) goes with any
+  kind. Anything else raises a ``TypeError`` naming the key and both dtypes:
+  ``True`` is not the group ``1``, nor ``"1"`` the group ``1``.
+* Within a kind, values are compared in a dtype that holds both exactly:
+  integers in Polars' integer supertype (``Int128`` for ``Int64`` with
+  ``UInt64``), integers with decimals in Polars' decimal supertype, text as
+  ``String``, ``Datetime`` and ``Duration`` in the finer time unit. Any
+  float makes the comparison ``Float64`` (``Float32`` with ``Float32``), so
+  the group ``1`` matches the key ``1.0`` and ``1.5`` matches nothing; an
+  integer beyond ``2**53`` compared with a float key is compared as the
+  nearest ``Float64``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import polars as pl
+
+__all__ = ["KEY_KINDS", "check_key_dtype", "common_key_dtype", "common_key_schema", "key_kind"]
+
+#: The kinds of key dtype (see the module notes), for messages.
+KEY_KINDS = "numbers, text (String, Categorical, Enum), Boolean, Date, Datetime, Duration or Time"
+
+_UNITS = ("ms", "us", "ns")  # coarse to fine
+
+
+def key_kind(dtype: pl.DataType) -> str | None:
+    """The kind of a key dtype (``"number"``, ``"text"``, ...), or ``None`` for dtypes that cannot be keys."""
+    if dtype == pl.Null:
+        return "null"
+    if dtype.is_numeric():
+        return "number"
+    if dtype in (pl.String, pl.Categorical) or isinstance(dtype, pl.Enum):
+        return "text"
+    for kind, base in (("boolean", pl.Boolean), ("date", pl.Date), ("time", pl.Time)):
+        if dtype == base:
+            return kind
+    if isinstance(dtype, pl.Datetime):
+        return f"datetime[{dtype.time_zone}]"
+    if isinstance(dtype, pl.Duration):
+        return "duration"
+    return None
+
+
+def check_key_dtype(name: str, dtype: pl.DataType, where: str) -> None:
+    """Raise a ``TypeError`` naming ``name`` if ``dtype`` cannot be a group key.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> check_key_dtype("g", pl.Int32(), "fit")
+    >>> check_key_dtype("g", pl.List(pl.Int64), "fit")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    TypeError: polars_norm.fit: by key 'g' has dtype List(Int64); group keys must be numbers, text (...
+    """
+    if key_kind(dtype) is None:
+        msg = f"polars_norm.{where}: by key {name!r} has dtype {dtype}; group keys must be {KEY_KINDS}"
+        raise TypeError(msg)
+
+
+def _supertype(a: pl.DataType, b: pl.DataType) -> pl.DataType:
+    """Polars' own supertype of two dtypes (through a relaxed concat of empty columns)."""
+    frames = [pl.DataFrame({"k": pl.Series([], dtype=d)}) for d in (a, b)]
+    return pl.concat(frames, how="vertical_relaxed").schema["k"]
+
+
+def common_key_dtype(
+    name: str,
+    left: pl.DataType,
+    right: pl.DataType,
+    where: str,
+    sides: tuple[str, str] = ("the fitted statistics", "the frame"),
+) -> pl.DataType:
+    """The dtype in which keys of dtypes ``left`` and ``right`` are compared by value (see the module notes).
+
+    ``sides`` names where each dtype comes from, for the error message.
+
+    Raises
+    ------
+    TypeError
+        If the two dtypes are of different kinds, or either cannot be a key.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> common_key_dtype("g", pl.Int64(), pl.UInt8(), "transform")
+    Int64
+    >>> common_key_dtype("g", pl.Int64(), pl.Float32(), "transform")
+    Float64
+    >>> common_key_dtype("g", pl.String(), pl.Enum(["b", "c"]), "transform")
+    String
+    >>> common_key_dtype("g", pl.Int64(), pl.Boolean(), "transform")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    TypeError: polars_norm.transform: by key 'g' is Int64 in the fitted statistics but Boolean in the frame; ...
+    """
+    check_key_dtype(name, left, where)
+    check_key_dtype(name, right, where)
+    if left == right:
+        return left
+    kinds = key_kind(left), key_kind(right)
+    if "null" in kinds:
+        return right if kinds[0] == "null" else left
+    if kinds[0] != kinds[1]:
+        msg = (
+            f"polars_norm.{where}: by key {name!r} is {left} in {sides[0]} but {right} in {sides[1]}; "
+            "keys are matched by value and must both be numbers, both text, both Boolean, "
+            "or of the same temporal dtype (time zone included)"
+        )
+        raise TypeError(msg)
+    kind = kinds[0]
+    if kind == "text":
+        return pl.String()
+    if kind == "number":
+        if left.is_float() or right.is_float():
+            return pl.Float32() if left == right == pl.Float32 else pl.Float64()
+        return _supertype(left, right)
+    # Datetime (same time zone) or Duration: the finer unit holds both exactly
+    assert isinstance(left, (pl.Datetime, pl.Duration)) and isinstance(right, (pl.Datetime, pl.Duration))
+    unit = max(left.time_unit or "us", right.time_unit or "us", key=_UNITS.index)
+    if isinstance(left, pl.Datetime):
+        return pl.Datetime(unit, left.time_zone)
+    return pl.Duration(unit)
+
+
+def common_key_schema(
+    left: Mapping[str, pl.DataType], right: Mapping[str, pl.DataType], where: str, sides: tuple[str, str]
+) -> dict[str, pl.DataType]:
+    """:func:`common_key_dtype` of every key of ``left`` (which ``right`` must hold too)."""
+    return {name: common_key_dtype(name, dtype, right[name], where, sides) for name, dtype in left.items()}
