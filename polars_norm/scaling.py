@@ -10,12 +10,15 @@ The shared rules (nulls, NaN, zero scale, dtypes) are in
 
 from __future__ import annotations
 
+import math
+from fractions import Fraction
 from functools import partial
 from statistics import NormalDist
+from typing import cast
 
 import polars as pl
 
-from polars_norm.column_quantiles import robust_column
+from polars_norm.column_quantiles import FloatArray, order_statistics, robust_column
 from polars_norm.semantics import (
     NanPolicy,
     check_ddof,
@@ -34,7 +37,7 @@ from polars_norm.semantics import (
     valid_values,
 )
 
-__all__ = ["inverse_std", "maxabs", "mean_range", "minmax", "robust", "zscore"]
+__all__ = ["inverse_std", "maxabs", "mean_range", "minmax", "robust", "robust_integers", "zscore"]
 
 
 def _extremes(x: pl.Expr, nan: NanPolicy) -> tuple[pl.Expr, pl.Expr]:
@@ -268,6 +271,83 @@ def maxabs(expr: pl.Expr, *, nan: NanPolicy = "ignore") -> pl.Expr:
 _OVERFLOW_RATIO = {pl.Float64: 2.0**-1012, pl.Float32: 2.0**-120}
 
 
+def _positions(q: float, n: int) -> tuple[int, int, float]:
+    """Linear interpolation between order statistics (numpy's and Polars' ``"linear"``): ``lo, hi, fraction``."""
+    position = q * (n - 1)
+    lo = math.floor(position)
+    return lo, min(lo + 1, n - 1), position - lo
+
+
+def _exact_quantile(ordered: dict[int, int], q: float, n: int) -> Fraction:
+    """The ``q`` quantile of ``n`` integers from their order statistics ``ordered`` (by rank), exactly."""
+    lo, hi, fraction = _positions(q, n)
+    a = ordered[lo]
+    return a + (ordered[hi] - a) * Fraction(fraction)
+
+
+def _differences(s: pl.Series, anchor: int, spread: int) -> pl.Series:
+    """``s - anchor`` of an Int64 or UInt64 Series, exact before the one rounding to Float64.
+
+    ``spread`` bounds ``|s - anchor|``: below ``2**63`` the wrapping difference
+    in the Series' own dtype, read as signed, is the true one; otherwise the
+    difference is taken in Int128.
+    """
+    if spread < 2**63:
+        diff: pl.Series = s - pl.Series([anchor], dtype=s.dtype)
+        if s.dtype == pl.UInt64:
+            diff = diff.reinterpret(signed=True)
+    else:
+        diff = s.cast(pl.Int128) - pl.Series([anchor], dtype=pl.Int128)
+    out: pl.Series = diff.cast(pl.Float64)
+    return out
+
+
+def robust_integers(
+    s: pl.Series,
+    *,
+    quantile_range: tuple[float, float],
+    with_centering: bool,
+    divisor: float,
+) -> pl.Series:
+    """:func:`robust` of an Int64 or UInt64 Series, exact to rounding: the kernel of its integer columns.
+
+    The order statistics are selected on the integers themselves (numpy's
+    introselect through :func:`polars_norm.column_quantiles.order_statistics`,
+    which leaves each wanted rank in place), so the quantiles and their
+    spread are exact rationals, rounded once. The centering subtracts the
+    median's integer part in integer arithmetic (Int128 when the values span
+    ``2**63`` or more) before the cast to Float64, then its fractional part.
+    A cast of the values first would round them to multiples of 1024 near
+    ``2**62``, and a spread of a few units to 0 or 1024. A zero spread is
+    taken as 1; a nonzero spread of integers cannot overflow a reciprocal.
+    """
+    valid = s.drop_nulls()
+    out: pl.Series
+    if valid.len() == 0:  # no data: null stays null
+        out = s.cast(pl.Float64)
+        return out
+    array = valid.to_numpy().copy()  # reordered in place
+    n = array.size
+    q_lo, q_hi = quantile_range
+    quantiles = (q_lo, 0.5, q_hi)
+    ranks = sorted({rank for q in quantiles for rank in _positions(q, n)[:2]})
+    # The selection compares and moves the integers as they are (it reads its
+    # pivots as floats only to choose between selecting and sorting), and
+    # leaves each wanted rank in place.
+    order_statistics(cast(FloatArray, array), ranks)
+    ordered = {r: int(array[r]) for r in ranks}
+    low, median, high = (_exact_quantile(ordered, q, n) for q in quantiles)
+    spread = high - low
+    inverse = (1.0 if spread == 0 else float(1 / spread)) * divisor
+    if not with_centering:
+        out = s.cast(pl.Float64) * inverse
+        return out
+    anchor = math.floor(median)
+    extent = max(abs(int(valid.max()) - anchor), abs(int(valid.min()) - anchor))  # type: ignore[arg-type]
+    out = (_differences(s, anchor, extent) - float(median - anchor)) * inverse
+    return out
+
+
 def robust(
     expr: pl.Expr,
     *,
@@ -367,12 +447,16 @@ def robust(
     def build_integers(x: pl.Expr, dtype: pl.DataType) -> pl.Expr:
         if x.meta.is_scalar():
             return build(x.cast(pl.Float64), pl.Float64)
+        if dtype in (pl.Int64, pl.UInt64):
+            kernel = partial(
+                robust_integers, quantile_range=(q_lo, q_hi), with_centering=with_centering, divisor=divisor
+            )
+            return x.map_batches(kernel, return_dtype=pl.Float64)
+        # Int128, UInt128 (numpy has no such dtype): the quantiles of the exact
+        # offsets from the minimum, rounded once to Float64.
         offsets = exact_offsets(x, dtype)
-        if with_centering:  # (x - median) / spread is the same on x - min(x), exact there
+        if with_centering:  # (x - median) / spread is the same on x - min(x)
             return on_columns(offsets, pl.Float64)
-        # x / spread: the spread from the exact offsets (the kernel would scale
-        # them, not x). A nonzero spread of integers is far above the kernel's
-        # overflow ratio, so only an exact 0 counts as zero.
         spread = offsets.quantile(q_hi, "linear") - offsets.quantile(q_lo, "linear")
         return x.cast(pl.Float64) * (inverse_scale(spread, zero_inverse=1.0) * divisor)
 

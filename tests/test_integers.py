@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from fractions import Fraction
+from statistics import NormalDist
 
 import polars as pl
 import pytest
@@ -249,6 +250,51 @@ def test_full_int64_range_is_exact_to_rounding_of_the_spread(values: list[int], 
     for g, w in zip(out, want, strict=True):
         assert g is not None and w is not None
         assert abs(g - w) <= bound, (g, w)
+
+
+# -- robust: quantiles far narrower than the column's spread ------------------
+def _epoch_ns(n: int, seed: int) -> list[int]:
+    """Nanosecond timestamps a few ms apart near 1.7e18 (doubles there are 256 apart)."""
+    state, out = seed, []
+    for _ in range(n):
+        state = (state * 6364136223846793005 + 1442695040888963407) % 2**64
+        out.append(1_700_000_000_000_000_000 + (state >> 40))
+    return out
+
+
+ROBUST_CASES: dict[str, tuple[Values, pl.DataType]] = {
+    # a 0 sentinel: offsets from the minimum are about 1.7e18, rounded to 256
+    "timestamps with a 0 sentinel": ([0, *_epoch_ns(30, 1), None], pl.Int64),
+    # the full range: the centering needs 65 bits (Int128)
+    "int64 ends around 2**62": ([INT64_MIN, INT64_MAX, *(2**62 + i for i in range(9))], pl.Int64),
+    "uint64 0 beside 2**64 - 1": ([0, *(UINT64_MAX - 2 * i for i in range(8))], pl.UInt64),
+    # long enough for the selection (not the sort) path, and heavily tied
+    "tied, selected": ([2**62 + (i * 7919) % 5 for i in range(20_000)] + [INT64_MIN], pl.Int64),
+    "timestamps, selected": ([INT64_MAX, *_epoch_ns(9_000, 7)], pl.Int64),
+}
+
+
+@pytest.mark.parametrize("engine", ["eager", "streaming"])
+@pytest.mark.parametrize("method", ["robust", "robust_nocenter"])
+@pytest.mark.parametrize("case", list(ROBUST_CASES))
+def test_robust_quantiles_narrower_than_the_spread(case: str, method: str, engine: str) -> None:
+    values, dtype = ROBUST_CASES[case]
+    build, reference = METHODS[method]
+    out = run(pl.DataFrame({"x": values}, schema={"x": dtype}), build(pl.col("x")), engine)
+    assert_exact_to_rounding(out.to_list(), expected(values, reference))
+
+
+def test_robust_unit_variance_and_quantile_range_on_integers() -> None:
+    values = [2**62 + i * i for i in range(13)]
+    out = pl.DataFrame({"x": values}).select(pl.col("x").norm.robust(quantile_range=(0.1, 0.9), unit_variance=True))[
+        "x"
+    ]
+    lo, hi = _quantile(values, Fraction(0.1)), _quantile(values, Fraction(0.9))
+    normal = NormalDist()
+    divisor = normal.inv_cdf(0.9) - normal.inv_cdf(0.1)
+    median = _quantile(values, Fraction(1, 2))
+    want = [float((v - median) / (hi - lo)) * divisor for v in values]
+    assert_exact_to_rounding(out.to_list(), want)
 
 
 # -- the documented semantics still hold --------------------------------------
