@@ -14,7 +14,11 @@ alternative / ours):
 2. ``fit`` without and with the quantile sketch (global and 1000 groups),
    against scikit-learn's ``StandardScaler().fit`` / ``RobustScaler().fit``,
    pandas' ``groupby().agg`` and hand-written Polars computing the moments,
-   extremes or exact quartiles (``fit`` computes more: counts, norm sums, sketches).
+   extremes or exact quartiles (``fit`` computes more: counts, norm sums, sketches);
+3. fitted ``quantile``, ``robust`` and ``zscore`` transforms with many small
+   groups (2M rows, 100k groups; ``--quick``: 1M rows, 50k groups): the time to
+   build the query (a transform of 10 rows) and to run it on every row,
+   against the in-query ``norm.quantile().over("g")``.
 """
 
 from __future__ import annotations
@@ -155,6 +159,40 @@ def rows(n: int = 10_000_000, repeat: int = 3, *, budget: float = 20.0) -> list[
     ]
     for name, ours_fit, alts in fits:
         out += compare_many(name, ours_fit, alts, repeat, budget=budget)
+    return out + many_groups_rows(min(n, 2_000_000), repeat, budget=budget)
+
+
+def many_groups_rows(n: int, repeat: int = 3, *, budget: float = 20.0) -> list[Row]:
+    """Fitted transforms with many small groups (``n / 20`` groups): the plan built per group, then the rows."""
+    groups = max(n // 20, 1)
+    rng = np.random.default_rng(1)
+    df = pl.DataFrame({"g": rng.integers(0, groups, n), "x": rng.normal(size=n)})
+    acc = pn.fit(df, by="g")  # fitted once, outside the timings
+    head = df.head(10)
+    in_query = lambda: df.with_columns(pl.col("x").norm.quantile().over("g"))  # noqa: E731
+    out = []
+    for method in ("quantile", "robust", "zscore"):
+        label = f"{groups:,} groups, fitted {method}"
+        out.append(
+            compare(
+                f"{label}: transform(df.head(10))",
+                lambda m=method: acc.transform(head, m),
+                "in-query `.over(g)` quantile, all rows",
+                in_query,
+                repeat,
+                budget=budget,
+            )  # type: ignore[misc]
+        )
+        out.append(
+            compare(
+                f"{label}: transform(df), {n:,} rows",
+                lambda m=method: acc.transform(df, m),
+                "in-query `.over(g)` quantile, all rows",
+                in_query,
+                repeat,
+                budget=budget,
+            )  # type: ignore[misc]
+        )
     return out
 
 
