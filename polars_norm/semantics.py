@@ -27,8 +27,12 @@ zero scale          a scale that is zero (or undefined) is taken as 1, as
                     ``max - min``, is itself a finite double)
 ddof                defaults to 1 (Polars' convention; scikit-learn uses 0)
 dtypes              integers, unsigned integers and Decimal are computed in
-                    Float64 (cast before any arithmetic, so nothing wraps);
-                    Float32 stays Float32 (statistics accumulate in Float64);
+                    Float64 (nothing wraps). Integers wider than 53 bits are
+                    centered exactly in integer arithmetic before the cast
+                    (:func:`exact_offsets`, :func:`exact_range`), so that
+                    methods that center them are exact to rounding anywhere
+                    in their range; Float32 stays Float32 (statistics
+                    accumulate in Float64);
                     any other dtype raises a ``TypeError`` naming the column,
                     its dtype and the method, when the query is planned
 no data             an aggregation (a norm) over no valid values is null. In a
