@@ -54,6 +54,7 @@ import polars as pl
 __all__ = [
     "STORABLE",
     "check_storable",
+    "describe_value",
     "dtype_from_text",
     "dtype_to_text",
     "is_storable",
@@ -354,7 +355,14 @@ def storage_values(series: pl.Series) -> list[Any]:
     return series.to_list()
 
 
-def _describe(value: Any) -> str:
+def describe_value(value: Any) -> str:
+    """A JSON value as an error message shows it: ``'abc'``, ``2.5``, ``true``, ``null``, ``a list``.
+
+    Examples
+    --------
+    >>> [describe_value(v) for v in ("abc", 2.5, True, None, [1], {})]
+    ["'abc'", '2.5', 'true', 'null', 'a list', 'an object']
+    """
     if isinstance(value, bool):
         return "true" if value else "false"
     if value is None:
@@ -368,7 +376,7 @@ def _describe(value: Any) -> str:
 
 
 def _bad(value: Any, expected: str) -> ValueError:
-    return ValueError(f"expected {expected}, got {_describe(value)}")
+    return ValueError(f"expected {expected}, got {describe_value(value)}")
 
 
 def key_to_json(value: Any, dtype: pl.DataType) -> Any:

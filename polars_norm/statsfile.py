@@ -101,9 +101,14 @@ def checksum(doc: Mapping[str, Any]) -> str:
 
 
 def _empty_stats(fields: Sequence[str]) -> dict[str, Any]:
-    """The statistics of a column without rows: zero counts and sums, null statistics."""
-    zero = {*_COUNTS, "m2_scaled"}
-    return {f: (0 if f in _COUNTS else 0.0) if f in zero or f.startswith("powsum_") else None for f in fields}
+    """The statistics of a column without rows: zero counts and sums, null statistics (as a fit writes them)."""
+    out: dict[str, Any] = dict.fromkeys(fields)
+    for f in fields:
+        if f in _COUNTS:
+            out[f] = 0
+        elif f == "m2_scaled" or f.startswith("powsum_"):
+            out[f] = 0.0
+    return out
 
 
 def to_document(acc: Accumulator) -> dict[str, Any]:
@@ -172,10 +177,6 @@ def _fail(path: str | Path, problem: str) -> StatsFileError:
     return StatsFileError(f"polars_norm.load: {str(path)!r} {problem}")
 
 
-def _describe(value: Any) -> str:
-    return key_codec._describe(value)
-
-
 class _Checker:
     """Checks a parsed document field by field; each failure names the file and the field."""
 
@@ -187,7 +188,7 @@ class _Checker:
         raise StatsFileError(msg) from cause
 
     def bad(self, field: str, value: Any, expected: str) -> NoReturn:
-        self.fail(field, f"expected {expected}, got {_describe(value)}")
+        self.fail(field, f"expected {expected}, got {key_codec.describe_value(value)}")
 
     @staticmethod
     def sub(field: str, name: str) -> str:
@@ -417,7 +418,10 @@ def from_document(doc: Any, path: str | Path = "<document>") -> Accumulator:
         raise _fail(path, f'is not a polars-norm statistics file (no "format": {FORMAT!r})')
     version = doc.get("format_version")
     if not isinstance(version, int) or isinstance(version, bool) or version != FORMAT_VERSION:
-        raise _fail(path, f"has format version {_describe(version)}; this polars-norm reads version {FORMAT_VERSION}")
+        raise _fail(
+            path,
+            f"has format version {key_codec.describe_value(version)}; this polars-norm reads version {FORMAT_VERSION}",
+        )
     try:
         expected = checksum(doc)
     except (TypeError, ValueError, RecursionError) as exc:
