@@ -321,11 +321,11 @@ def robust_integers(
     ``2**62``, and a spread of a few units to 0 or 1024. A zero spread is
     taken as 1; a nonzero spread of integers cannot overflow a reciprocal.
     """
-    valid = s.drop_nulls()
     out: pl.Series
-    if valid.len() == 0:  # no data: null stays null
+    if s.null_count() == s.len():  # no data: null stays null
         out = s.cast(pl.Float64)
         return out
+    valid = s.drop_nulls() if s.null_count() else s  # drop_nulls costs 45 us: many small groups
     array = valid.to_numpy().copy()  # reordered in place
     n = array.size
     q_lo, q_hi = quantile_range
@@ -343,7 +343,7 @@ def robust_integers(
         out = s.cast(pl.Float64) * inverse
         return out
     anchor = math.floor(median)
-    extent = max(abs(int(valid.max()) - anchor), abs(int(valid.min()) - anchor))  # type: ignore[arg-type]
+    extent = max(cast(int, s.max()) - anchor, anchor - cast(int, s.min()))
     out = (_differences(s, anchor, extent) - float(median - anchor)) * inverse
     return out
 
