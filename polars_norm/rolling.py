@@ -102,9 +102,9 @@ def rolling_zscore(
     or group):
     a window with a smaller standard deviation counts as constant (data
     such as ``1e9 + N(0, 1)`` is fine: the first value is near every
-    window's mean). Values more than about 1e150 from that first value
-    overflow the sums of squares, which then count as a zero scale (never
-    NaN or inf). ``rolling_minmax``, ``rolling_robust`` and
+    window's mean). Values at any magnitude (1e-300 or 1e300) are scaled by
+    a power of two before the sums of squares, which neither overflow nor
+    underflow (see :mod:`polars_norm.windows`). ``rolling_minmax``, ``rolling_robust`` and
     ``rolling_maxabs`` take no weights: Polars applies ``weights`` there by
     multiplying the values before the min, max or quantile, which is not a
     weighted min, max or quantile of anything.

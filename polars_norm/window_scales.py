@@ -27,24 +27,33 @@ import polars as pl
 __all__ = ["spread_divisor", "std_divisor", "tolerant_divisor", "weighted_sums_rtol"]
 
 
-def std_divisor(std: pl.Expr, lag: bool, *, undefined: bool = True) -> pl.Expr:
+def std_divisor(std: pl.Expr, lag: bool, *, undefined: bool = True, one: pl.Expr | float = 1.0) -> pl.Expr:
     """A window's standard deviation as a divisor, read once.
 
-    Exactly zero (a constant window) becomes 1 (the zero-scale rule), except
+    Exactly zero (a constant window) becomes ``one`` (the zero-scale rule), except
     when the row is in its own window (no ``lag``): it is then in a constant window, ``x - mean`` is
     0 up to the rounding of the mean, and the zero becomes ``inf`` so the row
     maps to exactly 0. Undefined (null: not
-    more than ``ddof`` values) becomes 1, as in the column-wise methods. NaN
+    more than ``ddof`` values) becomes ``one``, as in the column-wise methods. NaN
     (``nan="propagate"``) stays NaN. No tolerance is needed: Polars' rolling
     kernels return an exact 0 on a constant window, and a constant expanding
     history is exactly 0 after the pilot shift (tested on thousands of
     random windows at magnitudes 1e-300 to 1e300); windows of distinct values,
     however close, are scaled, accurately thanks to the pilot.
+
+    ``one`` is a scale of 1 in the units of ``std``: ``2**-k`` when the values
+    were multiplied by :func:`~polars_norm.windows.unit_scale`'s ``2**-k``.
     """
-    divisor = std.replace(0.0, 1.0 if lag else float("inf"))
-    # ``undefined=False``: every window with enough values for a mean has more than
-    # ``ddof``, so a null std only comes with a null mean (and output); skip the pass.
-    return divisor.fill_null(1.0) if undefined else divisor
+    if isinstance(one, float):
+        divisor = std.replace(0.0, one if lag else float("inf"))
+        # ``undefined=False``: every window with enough values for a mean has more than
+        # ``ddof``, so a null std only comes with a null mean (and output); skip the pass.
+        return divisor.fill_null(one) if undefined else divisor
+    # An expression ``one`` (a scalar) cannot be a ``replace`` target: zero goes through null.
+    if lag:
+        return std.replace(0.0, None).fill_null(one)
+    divisor = std.replace(0.0, float("inf"))
+    return divisor.fill_null(one) if undefined else divisor
 
 
 def spread_divisor(spread: pl.Expr) -> pl.Expr:
@@ -57,18 +66,19 @@ def spread_divisor(spread: pl.Expr) -> pl.Expr:
     return spread.replace(0.0, 1.0)
 
 
-def tolerant_divisor(std: pl.Expr, tol: pl.Expr, lag: bool) -> pl.Expr:
+def tolerant_divisor(std: pl.Expr, tol: pl.Expr, lag: bool, *, one: pl.Expr | float = 1.0) -> pl.Expr:
     """``std`` as a divisor, with ``std <= tol`` counting as zero, read once.
 
-    Zero becomes 1, or ``inf`` without ``lag`` (see :func:`std_divisor`).
+    Zero becomes ``one`` (a scale of 1 in the units of ``std``, see
+    :func:`std_divisor`), or ``inf`` without ``lag``.
     Written without a condition on ``std`` so that no ``when/then`` sits on
     it: ``clip(std, tol) - tol`` is exactly 0 where the scale is zero; that 0
-    becomes ``inf`` (or null, then ``1 - tol``); adding ``tol`` back gives
-    the scale itself (within an ulp) elsewhere. Undefined (null) becomes 1.
+    becomes ``inf`` (or null, then ``one - tol``); adding ``tol`` back gives
+    the scale itself (within an ulp) elsewhere. Undefined (null) becomes ``one``.
     """
     kept = std.clip(lower_bound=tol) - tol
     kept = kept.replace(0.0, None) if lag else kept.replace(0.0, float("inf"))
-    return kept.fill_null(1.0 - tol) + tol
+    return kept.fill_null(one - tol) + tol
 
 
 def weighted_sums_rtol(window_size: int) -> float:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from datetime import date, timedelta
+from fractions import Fraction
 
 import numpy as np
 import polars as pl
@@ -352,3 +353,113 @@ def test_every_nan_payload_is_ignored() -> None:
     assert math.isfinite(out["x"][2]) and math.isfinite(out["x"][5])
     assert out["x"][5] == pytest.approx((3.0 - 3.5) / math.sqrt(0.5))  # window {4, 3}: NaN skipped
     assert out["e"][5] == pytest.approx((3.0 - 2.5) / np.std([1, 2, 4, 3], ddof=1))
+
+
+# --------------------------------------------------------------------------
+# magnitudes: z-scores at 1e155, 1e300, 1e-300 (squares over- or underflow) against exact arithmetic
+# --------------------------------------------------------------------------
+_SHAPE = [1.0, 2.0, 4.0, 3.0, 9.0, -2.0, 5.0, 7.0, 0.5, 6.0, -4.0, 8.0]
+_TIMES = [0, 1, 2, 4, 5, 7, 8, 9, 12, 13, 14, 16]  # sorted, with gaps
+MAGNITUDE_DATA: dict[str, list[float]] = {
+    **{f"scaled_{s:g}": [v * s for v in _SHAPE] for s in (1e155, 1e300, 1e307, 1e-300, 1e-310)},
+    # every window holds a value near 1e155 and one near 1: the small ones barely count
+    "mixed_1_1e155": [1.0, 1e155, 3.0, -2e155, 5.0, 2.0, 4e155, -1.0, 6.0, 7.0, 3e155, 0.5],
+    # windows of values near 1e-300 only, between windows with a value near 1
+    "mixed_1e-300_1": [1e-300, 3e-300, 2e-300, 1.0, -2e-300, 5e-300, 2e-300, 7e-300, 4.0, 6e-300, 1e-300, 8e-300],
+}
+
+
+def _zscore_cases(n: int, lag: bool) -> dict[str, tuple[Build, list[list[tuple[int, Fraction]]], int]]:
+    """Each window z-score with its exact windows ``[(row, weight)]`` and ``min_samples``."""
+    rows = ref.unit_weights(ref.row_windows(n, 3, lag=lag))
+    weights = [1.0, 2.0, 3.0]
+    return {
+        "rolling_zscore": (lambda e: pn.rolling_zscore(e, 3, lag=lag), rows, 3),
+        "rolling_zscore_weighted": (
+            lambda e: pn.rolling_zscore(e, 3, lag=lag, weights=weights),
+            ref.weighted_row_windows(n, weights, lag=lag),
+            3,
+        ),
+        "rolling_zscore_by": (
+            lambda e: pn.rolling_zscore_by(e, "t", "4i", lag=lag),
+            ref.unit_weights(ref.by_windows(_TIMES, 4, "none" if lag else "right")),
+            1,
+        ),
+        "expanding_zscore": (
+            lambda e: pn.expanding_zscore(e, lag=lag),
+            ref.unit_weights(ref.expanding_windows(n, lag=lag)),
+            2,
+        ),
+        "ewm_zscore": (lambda e: pn.ewm_zscore(e, alpha=0.5, lag=lag), ref.ewm_windows(n, 0.5, lag=lag), 1),
+        "ewm_zscore_by": (
+            lambda e: pn.ewm_zscore_by(e, "t", half_life="2i", lag=lag),
+            ref.ewm_by_windows(_TIMES, 2.0, lag=lag),
+            1,
+        ),
+    }
+
+
+@pytest.mark.parametrize("lag", [False, True], ids=["own_row", "lag"])
+@pytest.mark.parametrize("method", list(_zscore_cases(1, False)))
+@pytest.mark.parametrize("data", list(MAGNITUDE_DATA))
+def test_window_zscores_exact_at_any_magnitude(data: str, method: str, lag: bool) -> None:
+    xs = MAGNITUDE_DATA[data]
+    build, windows, min_samples = _zscore_cases(len(xs), lag)[method]
+    want = ref.exact_zscores(xs, windows, 1, lag=lag, min_samples=min_samples)
+    got = pl.DataFrame({"x": xs, "t": _TIMES[: len(xs)]}).select(build(pl.col("x")))["x"].to_list()
+    assert sum(w is not None and not w[1] for w in want) >= 4  # the test holds z-scores, not only differences
+    for i, (g, w) in enumerate(zip(got, want, strict=True)):
+        if w is None:
+            assert g is None, f"row {i}: got {g}, want null"
+            continue
+        value, is_difference = w
+        # a z-score is O(1): its rounding is absolute; a difference ("scale 1") is in the data's units
+        assert g is not None and math.isclose(g, value, rel_tol=1e-9, abs_tol=0.0 if is_difference else 1e-12), (
+            f"row {i}: got {g}, want {value}"
+        )
+
+
+def test_expanding_zscore_of_1e155_after_1_is_that_of_two_values() -> None:
+    """The issue's repro: z of 1e155 among {1, 1e155} with ddof=1 is 1/sqrt(2) (it was 0)."""
+    got = pl.DataFrame({"x": [1.0, 1e155]}).select(pl.col("x").norm.expanding_zscore())["x"].to_list()
+    assert got[0] is None
+    assert got[1] == pytest.approx(1 / math.sqrt(2), rel=1e-15)
+
+
+@pytest.mark.parametrize("lag", [False, True], ids=["own_row", "lag"])
+@pytest.mark.parametrize("data", [name for name in MAGNITUDE_DATA if name != "scaled_1e-310"])
+def test_range_scalings_exact_at_any_magnitude(data: str, lag: bool) -> None:
+    """min-max, robust and max-abs divide differences of data values: nothing is squared, at any magnitude.
+
+    (Not below the smallest normal double: the reference takes a subnormal range as 1, where the
+    window methods divide by it.)
+    """
+    xs = MAGNITUDE_DATA[data]
+    n = len(xs)
+    rows = ref.row_windows(n, 3, lag=lag)
+    cases = {
+        "rolling_minmax": (pn.rolling_minmax(pl.col("x"), 3, min_samples=1, lag=lag), rows, ref.minmax_stat()),
+        "rolling_robust": (pn.rolling_robust(pl.col("x"), 3, min_samples=1, lag=lag), rows, ref.robust_stat()),
+        "rolling_maxabs": (pn.rolling_maxabs(pl.col("x"), 3, min_samples=1, lag=lag), rows, ref.maxabs_stat),
+        "expanding_minmax": (
+            pn.expanding_minmax(pl.col("x"), lag=lag),
+            ref.expanding_windows(n, lag=lag),
+            ref.minmax_stat(),
+        ),
+        "expanding_maxabs": (
+            pn.expanding_maxabs(pl.col("x"), lag=lag),
+            ref.expanding_windows(n, lag=lag),
+            ref.maxabs_stat,
+        ),
+    }
+    frame = pl.DataFrame({"x": xs})
+    for name, (expr, windows, stat) in cases.items():
+        got = frame.select(expr)["x"].to_list()
+        want = ref.apply_windows(xs, windows, 1, stat)
+        for i, (g, w) in enumerate(zip(got, want, strict=True)):
+            assert (g is None) == (w is None), f"{name} row {i}: got {g}, want {w}"
+            if w is not None:
+                # a lagged row outside the window's range maps outside [0, 1]: still relative
+                assert g is not None and math.isclose(g, w, rel_tol=1e-12, abs_tol=1e-300), (
+                    f"{name} row {i}: {g} != {w}"
+                )

@@ -251,3 +251,88 @@ def weighted_rolling_zscore(
             scale = Fraction(math.sqrt(m2 / denom))
         out.append(float((Fraction(x) - mean) / scale))
     return out
+
+
+# --------------------------------------------------------------------------
+# exact references at any magnitude (no float squares: 1e155**2 and 1e-300**2 are exact here)
+# --------------------------------------------------------------------------
+Weighted = list[tuple[Fraction, Fraction]]
+
+
+def exact_weighted_zscore(window: Weighted, x: float, ddof: int, *, lag: bool) -> tuple[float, bool]:
+    """``(x - mean) / std`` of ``(weight, value)`` pairs in exact arithmetic, and whether "scale 1" applied.
+
+    Reliability weights: ``var = M2 / (W - ddof V / W)``, ``W = sum(w)``, ``V = sum(w**2)``
+    (equal weights: the plain variance with ``ddof``; ``ddof=1`` is Polars' and pandas' unbiased
+    ``ewm_var``). No history for a variance (denominator <= 0) means scale 1; a zero variance means
+    0, or scale 1 with ``lag``. A scale-1 result is ``x - mean`` in the original units, so the second
+    value says whether the result is a z-score (``False``) or a difference (``True``). The z-score is
+    the square root of its exact square, rounded once: no float ever holds a square.
+    """
+    w1 = sum(w for w, _ in window)
+    mean = sum(w * v for w, v in window) / w1
+    m2 = sum(w * (v - mean) ** 2 for w, v in window)
+    denom = w1 - ddof * sum(w * w for w, _ in window) / w1
+    d = Fraction(x) - mean
+    if denom <= 0 or (m2 == 0 and lag):
+        return float(d), True
+    if m2 == 0:
+        return 0.0, False
+    return math.copysign(exact_sqrt(d * d * denom / m2), d), False
+
+
+def exact_sqrt(q: Fraction) -> float:
+    """``sqrt(q)`` of a positive rational of any size, from a 64-bit integer square root (error < 2**-63)."""
+    k = (q.numerator.bit_length() - q.denominator.bit_length()) // 2 - 64
+    r = q / Fraction(4) ** k if k >= 0 else q * 4 ** (-k)  # q / 4**k, about 2**128
+    return math.ldexp(float(math.isqrt(math.floor(r))), k)
+
+
+def exact_zscores(
+    xs: Sequence[float],
+    windows: Sequence[Sequence[tuple[int, Fraction]]],
+    ddof: int,
+    *,
+    lag: bool,
+    min_samples: int = 1,
+) -> list[tuple[float, bool] | None]:
+    """Row ``i`` against the rows ``j`` of ``windows[i]`` with weights ``w`` (``(j, w)`` pairs).
+
+    Null when the window has fewer than ``min_samples`` rows (or none). Values are finite floats.
+    """
+    return [
+        exact_weighted_zscore([(w, Fraction(xs[j])) for j, w in rows], x, ddof, lag=lag)
+        if len(rows) >= max(min_samples, 1)
+        else None
+        for x, rows in zip(xs, windows, strict=True)
+    ]
+
+
+def unit_weights(windows: Sequence[Sequence[int]]) -> list[list[tuple[int, Fraction]]]:
+    return [[(j, Fraction(1)) for j in rows] for rows in windows]
+
+
+def weighted_row_windows(n: int, weights: Sequence[float], *, lag: bool) -> list[list[tuple[int, Fraction]]]:
+    """Polars' weighted row windows: ``weights[k]`` on the row ``k`` places after the full window's start."""
+    size = len(weights)
+    out = []
+    for i in range(n):
+        end = i - 1 if lag else i
+        start = end - size + 1
+        out.append([(p, Fraction(weights[p - start])) for p in range(max(start, 0), end + 1)])
+    return out
+
+
+def ewm_windows(n: int, alpha: float, *, lag: bool) -> list[list[tuple[int, Fraction]]]:
+    """``adjust=True`` weights ``(1 - alpha)**(i - j)`` of rows ``j <= i`` (``<= i - 1`` with ``lag``)."""
+    decay = 1 - Fraction(alpha)
+    return [[(j, decay ** (end - j)) for j in range(end + 1)] for end in ((i - 1 if lag else i) for i in range(n))]
+
+
+def ewm_by_windows(times: Sequence[int], half_life: float, *, lag: bool) -> list[list[tuple[int, Fraction]]]:
+    """Weights ``2**(-(t_end - t_j) / half_life)`` (rounded to doubles) of the rows up to ``end`` (sorted times)."""
+    out = []
+    for i in range(len(times)):
+        end = i - 1 if lag else i
+        out.append([(j, Fraction(2.0 ** (-(times[end] - times[j]) / half_life))) for j in range(end + 1)])
+    return out
