@@ -43,22 +43,35 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import itertools
 import json
 import math
 import os
+import struct
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
+import numpy as np
 import polars as pl
 from datasketches import kll_doubles_sketch
 
-from polars_norm import key_codec, moments
+from polars_norm import key_codec, moments, sketch
 
 if TYPE_CHECKING:
     from polars_norm.accumulator import Accumulator
 
-__all__ = ["FORMAT", "FORMAT_VERSION", "StatsFileError", "checksum", "from_document", "load", "save", "to_document"]
+__all__ = [
+    "FORMAT",
+    "FORMAT_VERSION",
+    "StatsFileError",
+    "checksum",
+    "from_document",
+    "kll_problem",
+    "load",
+    "save",
+    "to_document",
+]
 
 FORMAT = "polars-norm-stats"
 FORMAT_VERSION = 1
@@ -307,6 +320,9 @@ class _Checker:
             blob = base64.b64decode(text, validate=True)
         except (binascii.Error, ValueError) as exc:
             self.fail(sub, f"is not valid base64 ({exc})", cause=exc)
+        problem = kll_problem(blob)
+        if problem is not None:
+            self.fail(sub, f"is not a DataSketches KLL sketch of doubles ({problem})")
         try:
             n = kll_doubles_sketch.deserialize(blob).n
         except Exception as exc:  # the C++ binding raises RuntimeError, ValueError, ... on bad bytes
@@ -380,6 +396,73 @@ class _Checker:
                     records[f].append(row[f])
                 records["sketch"].append(blob)
         return records
+
+
+#: DataSketches' KLL serialization (``kll_sketch.hpp``): the family, ``m``, the flags, the header layouts.
+_KLL_FAMILY = 15
+_KLL_M = 8
+_KLL_EMPTY, _KLL_SORTED, _KLL_SINGLE = 1, 2, 4
+_KLL_SHORT = struct.Struct("<BBBBHBB")  # preamble ints, serial version, family, flags, k, m, unused
+_KLL_FULL = struct.Struct("<QHBB")  # then n, min_k, number of levels, unused
+_KLL_MAX_LEVELS = 61
+
+
+def kll_problem(blob: bytes) -> str | None:
+    """What makes ``blob`` other than a KLL sketch of doubles as DataSketches serializes one, or ``None``.
+
+    DataSketches' own ``deserialize`` trusts the header of the bytes it is
+    given (some corrupt images crash the process), so statistics files check
+    the whole image first: the header, the level offsets against the
+    capacity that ``k`` and the number of levels give, the exact size, the
+    weights of the levels against ``n``, and that no item is NaN or outside
+    the sketch's [min, max].
+
+    Examples
+    --------
+    >>> from datasketches import kll_doubles_sketch
+    >>> sk = kll_doubles_sketch(200)
+    >>> for v in range(1000):
+    ...     sk.update(float(v))
+    >>> kll_problem(sk.serialize()) is None, kll_problem(sk.serialize()[:-8])
+    (True, 'its size is 2632 bytes; 1000 values in 3 levels need 2640')
+    """
+    if len(blob) < _KLL_SHORT.size:
+        return f"its size is {len(blob)} bytes, less than a header"
+    preamble, version, family, flags, k, m, _ = _KLL_SHORT.unpack_from(blob)
+    if family != _KLL_FAMILY or m != _KLL_M or k < _KLL_M or flags & ~(_KLL_EMPTY | _KLL_SORTED | _KLL_SINGLE):
+        return f"a header of family {family}, m={m}, k={k}, flags {flags:#04x}"
+    if flags & _KLL_EMPTY:
+        ok = (preamble, version, len(blob), flags & _KLL_SINGLE) == (2, 1, _KLL_SHORT.size, 0)
+        return None if ok else "a bad header or size for an empty sketch"
+    if flags & _KLL_SINGLE:
+        if (preamble, version, len(blob)) != (2, 2, _KLL_SHORT.size + 8):
+            return "a bad header or size for a sketch of one value"
+        return "its value is NaN" if math.isnan(struct.unpack_from("<d", blob, _KLL_SHORT.size)[0]) else None
+    head = _KLL_SHORT.size + _KLL_FULL.size
+    if (preamble, version) != (5, 1) or len(blob) < head:
+        return "a bad header for a sketch of several values"
+    n, min_k, num_levels, _ = _KLL_FULL.unpack_from(blob, _KLL_SHORT.size)
+    if not _KLL_M <= min_k <= k or not 1 <= num_levels <= _KLL_MAX_LEVELS:
+        return f"a header with k={k}, min_k={min_k} and {num_levels} levels"
+    capacity = sketch.total_capacity(k, num_levels)
+    if len(blob) < head + 4 * num_levels + 16:
+        return f"its size is {len(blob)} bytes, too short for the header of {num_levels} levels"
+    starts = struct.unpack_from(f"<{num_levels}I", blob, head)
+    bounds = [*starts, capacity]
+    if any(a > b for a, b in itertools.pairwise(bounds)):
+        return f"level offsets {list(starts)} that do not fit its capacity of {capacity} values"
+    items_at = head + 4 * num_levels + 16
+    size = items_at + 8 * (capacity - starts[0])
+    if len(blob) != size:
+        return f"its size is {len(blob)} bytes; {n} values in {num_levels} levels need {size}"
+    weight = sum((bounds[i + 1] - bounds[i]) << i for i in range(num_levels))
+    if weight != n:
+        return f"its levels hold a weight of {weight} values, not n={n}"
+    lo, hi = struct.unpack_from("<dd", blob, items_at - 16)
+    items = np.frombuffer(blob, dtype="<f8", offset=items_at)
+    if not lo <= hi or np.isnan(items).any() or (items.size and (items.min() < lo or items.max() > hi)):
+        return "NaN values, or values outside its [min, max]"
+    return None
 
 
 def _canonical(value: Any, dtype: pl.DataType) -> Any:

@@ -15,6 +15,9 @@ import functools
 import json
 import math
 import re
+import struct
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -94,6 +97,63 @@ def test_truncated_sketch_with_valid_checksum(tmp_path: Path) -> None:
     message = _load_error(_write(path, doc))
     assert "groups[0].columns.x.sketch: is not a DataSketches KLL sketch" in message
     assert str(path) in message
+
+
+#: A KLL sketch (k=8, n=1000, 7 levels) cut after 41 bytes: DataSketches 5.2's ``kll_doubles_sketch.deserialize``
+#: reads past the end and crashes the process (SIGSEGV). Found by a fuzz of sketch images.
+CRASHING_SKETCH = bytes.fromhex("05010f0008000800e8030000000000000800070004008500060000000b0000001e0000002400000024")
+
+
+def test_sketch_that_crashes_datasketches_is_an_error(tmp_path: Path) -> None:
+    path, doc = _grouped(tmp_path)
+    doc["groups"][0]["columns"]["x"]["sketch"] = base64.b64encode(CRASHING_SKETCH).decode()
+    _write(path, doc)
+    script = (
+        "import sys, polars_norm as pn\n"
+        "try:\n    pn.Accumulator.load(sys.argv[1])\n"
+        "except pn.statsfile.StatsFileError as exc:\n    print(exc)\n"
+    )
+    run = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, f"exit status {run.returncode}: {run.stderr[-500:]}"
+    assert "groups[0].columns.x.sketch: is not a DataSketches KLL sketch of doubles (" in run.stdout
+
+
+def test_kll_images_checked_before_datasketches_reads_them() -> None:
+    from polars_norm.statsfile import kll_problem
+
+    sketches = []
+    for k, n in [(8, 0), (8, 1), (8, 9), (200, 2), (200, 5000), (800, 77_777), (65535, 3)]:
+        sk = kll_doubles_sketch(k)
+        for v in RNG.normal(size=n):
+            sk.update(float(v))
+        sketches.append(sk)
+    merged = kll_doubles_sketch(800)
+    for other in sketches[1:]:
+        merged.merge(other)  # sketches of several k: min_k below k
+    sketches.append(merged)
+    for sk in sketches:
+        image = sk.serialize()
+        assert kll_problem(image) is None
+        if not sk.is_empty():
+            sk.get_quantiles([0.5])  # sets a flag in the serialization
+            assert kll_problem(sk.serialize()) is None
+    full = sketches[4].serialize()
+    n_at = 8  # the header: 8 bytes, then n (uint64), min_k (uint16), levels (uint8), unused
+    bad = {
+        "truncated": full[:-8],
+        "extended": full + bytes(8),
+        "n off by one": full[:n_at] + struct.pack("<Q", 5001) + full[n_at + 8 :],
+        "family": full[:2] + b"\x10" + full[3:],
+        "levels": full[:18] + b"\x3f" + full[19:],
+        "NaN item": full[:-8] + struct.pack("<d", math.nan),
+        "item beyond max": full[:-8] + struct.pack("<d", 1e300),
+        "empty with data": sketches[0].serialize() + bytes(8),
+        "one NaN value": sketches[1].serialize()[:8] + struct.pack("<d", math.nan),
+        "header only": full[:7],
+    }
+    for name, image in bad.items():
+        assert kll_problem(image) is not None, name
+    assert kll_problem(CRASHING_SKETCH) is not None
 
 
 @pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity", "1e999"])
@@ -594,8 +654,8 @@ _JSON_POOL = st.one_of(
     st.floats(allow_nan=False, allow_infinity=False),
     st.sampled_from(["nan", "inf", "-inf", "abc", "", "x", "y", "g", "k", "a", "sketch", "count", "AAAA", "1.5"]),
     st.sampled_from(["Int64", "String", "Categorical", "Null", "Float64", "Datetime(time_unit='ns', time_zone=None)"]),
-    st.just([]),
-    st.just({}),
+    st.builds(list),  # a new one each time: later edits must not change the pool
+    st.builds(dict),
     st.lists(st.sampled_from(["x", "g", 1, None, 2.0]), max_size=3),
     st.dictionaries(st.sampled_from(["x", "g", "count", "key", "columns", "mean"]), st.integers(0, 3), max_size=2),
 )
