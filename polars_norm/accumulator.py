@@ -35,6 +35,7 @@ Batch = Any  # a polars DataFrame, or a pyarrow Table or RecordBatch
 
 _CONSOLIDATE_EVERY = 64
 _RESERVED = {moments.COLUMN, *moments.STATE_FIELDS, "sketch"}
+SketchMap = sketch.SketchMap
 
 
 def _names(value: str | Sequence[str] | None, param: str) -> tuple[str, ...]:
@@ -199,12 +200,19 @@ class Accumulator:
 
     def sketch(self, column: str, key: Any = ()) -> kll_doubles_sketch | None:
         """The KLL sketch of ``column`` in group ``key`` (a value or tuple of the ``by`` keys), if any."""
-        return self._sketches.get((sketch.sketch_key(key), column))
+        values = sketch.sketch_key(key)
+        if not self._by or len(values) != len(self._by):
+            return self._sketches.get((values, column))
+        try:
+            row = pl.DataFrame([values], schema=self._key_schema or dict.fromkeys(self._by), orient="row")
+        except (TypeError, ValueError, OverflowError, pl.exceptions.PolarsError):
+            return None
+        return self.column_sketches(column, row)[0]
 
     def column_sketches(self, column: str, keys: pl.DataFrame) -> list[kll_doubles_sketch | None]:
         """The KLL sketch of ``column`` in the group of each row of ``keys`` (the ``by`` keys), ``None`` if none."""
         get = self._sketches.get
-        return [get((row, column)) for row in keys.iter_rows()]
+        return [get((group, column)) for group in sketch.group_key_rows(keys, self._by)]
 
     def sketch_quantiles(self, keys: pl.DataFrame, qs: Sequence[float]) -> list[list[float | None]]:
         """The ``qs`` quantiles of the sketch of each row of ``keys``: the ``by`` keys, then the column name.
@@ -255,9 +263,17 @@ class Accumulator:
         """
         if key_schema == self._key_schema:
             return
+        self._sketches = self._sketches_keyed_as(key_schema)
         self._key_schema = key_schema
         schema = pl.Schema(key_schema)
         self._parts = [part.cast(schema) for part in self._parts]
+
+    def _sketches_keyed_as(self, key_schema: Mapping[str, pl.DataType]) -> SketchMap:
+        """The sketch map with the keys it would have once the key columns are cast to ``key_schema``."""
+        if not self._sketches or not self._by or dict(key_schema) == self._key_schema:
+            return self._sketches
+        keys = self.state.select(self._by).unique()
+        return sketch.rekeyed(self._sketches, keys, keys.cast(pl.Schema(key_schema)), self._k)
 
     def _add_state(self, state: pl.DataFrame) -> None:
         if self._key_schema:
@@ -277,6 +293,9 @@ class Accumulator:
         self._bind(frame.schema)
         if frame.height == 0:
             return self
+        if self._key_schema and any(frame.schema[k] != d for k, d in self._key_schema.items()):
+            # keys in the dtype they are compared in (a widening cast), so the sketches are keyed alike
+            frame = frame.with_columns(pl.col(k).cast(d) for k, d in self._key_schema.items())
         # The sketches' sorts run on threads while Polars computes the moments.
         finish = (
             sketch.submit_sketch_updates(self._sketches, frame, self.columns, self._by, self._k)
@@ -335,7 +354,8 @@ class Accumulator:
             frames = [frame.cast(key_schema) for frame in frames]
         out._parts = [moments.merge_states(frames, out._by, out._norm_orders)]
         if out._quantiles:
-            out._sketches = sketch.merge_sketch_maps((a._sketches for a in items), out._k)
+            schema = out._key_schema or {}
+            out._sketches = sketch.merge_sketch_maps((a._sketches_keyed_as(schema) for a in items), out._k)
         return out
 
     def _empty_like(self) -> Accumulator:

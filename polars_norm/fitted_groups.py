@@ -28,7 +28,7 @@ from polars_norm.fitted_exprs import (
     stat_frame,
 )
 from polars_norm.group_lookup import group_index, raise_unseen
-from polars_norm.keys import common_key_dtype
+from polars_norm.keys import common_key_dtype, comparable_key
 from polars_norm.semantics import numeric_expr
 from polars_norm.sketch import stacked_cdf_knots
 from polars_norm.special import ndtri
@@ -207,8 +207,9 @@ def grouped_transform(
     # they are compared in (widening casts only)
     state = acc.state
     common = {k: common_key_dtype(k, state.schema[k], schema[k], where) for k in by}
-    stats = state.select(by).unique(maintain_order=True).cast(pl.Schema(common))
-    frame_keys = [pl.col(k) if schema[k] == common[k] else pl.col(k).cast(common[k]) for k in by]
+    as_compared = [comparable_key(k, state.schema[k], common[k]).alias(k) for k in by]
+    stats = state.select(as_compared).unique(maintain_order=True)
+    frame_keys = [comparable_key(k, schema[k], common[k]) for k in by]
     pooled = acc.pooled() if unseen == "global" else None
     specs: list[tuple[int, str, str, dict[str, Any], dict[str, Any] | None]] = []
     for i, (column, (name, opts)) in enumerate(plan.items()):
@@ -216,7 +217,7 @@ def grouped_transform(
             require_sketch(acc, name, where)
             specs.append((i, column, name, opts, None))
             continue
-        part = stat_frame(acc, column, name, opts, where).cast(pl.Schema(common))
+        part = stat_frame(acc, column, name, opts, where).with_columns(as_compared)
         part = part.rename({s: f"{pre}{i}_{s}" for s in part.columns if s not in by})
         stats = stats.join(part, on=by, how="left", nulls_equal=True, maintain_order="left")
         row = None

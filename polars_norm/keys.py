@@ -26,7 +26,7 @@ from collections.abc import Mapping
 
 import polars as pl
 
-__all__ = ["KEY_KINDS", "check_key_dtype", "common_key_dtype", "common_key_schema", "key_kind"]
+__all__ = ["KEY_KINDS", "check_key_dtype", "common_key_dtype", "common_key_schema", "comparable_key", "key_kind"]
 
 #: The kinds of key dtype (see the module notes), for messages.
 KEY_KINDS = "numbers, text (String, Categorical, Enum), Boolean, Date, Datetime, Duration or Time"
@@ -139,3 +139,15 @@ def common_key_schema(
 ) -> dict[str, pl.DataType]:
     """:func:`common_key_dtype` of every key of ``left`` (which ``right`` must hold too)."""
     return {name: common_key_dtype(name, dtype, right[name], where, sides) for name, dtype in left.items()}
+
+
+def comparable_key(name: str, dtype: pl.DataType, common: pl.DataType) -> pl.Expr:
+    """The key column ``name`` (of ``dtype``) as it is compared: cast to ``common``, every NaN the same NaN.
+
+    Polars joins float keys by their bits, and NaN has many bit patterns (a
+    NaN from arithmetic is not the NaN literal), so NaN keys are made one.
+    """
+    col = pl.col(name) if dtype == common else pl.col(name).cast(common)
+    if common.is_float():
+        col = pl.when(col.is_nan()).then(pl.lit(float("nan"), common)).otherwise(col)
+    return col

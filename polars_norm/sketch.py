@@ -44,10 +44,12 @@ __all__ = [
     "SketchMap",
     "cdf_knots",
     "deserialized_map",
+    "group_key_rows",
     "merge_sketch_maps",
     "new_sketch",
     "quantile_columns",
     "rank_error",
+    "rekeyed",
     "serialized_column",
     "stacked_cdf_knots",
     "submit_sketch_updates",
@@ -158,7 +160,12 @@ def submit_sketch_updates(
     ``sketches``. Call it before the next batch.
     """
     parts: Iterable[tuple[GroupKey, pl.DataFrame]]
-    parts = batch.partition_by(list(by), as_dict=True, maintain_order=False).items() if by else [((), batch)]
+    if by:
+        frames = batch.partition_by(list(by), maintain_order=False)
+        firsts = pl.concat([f.select(by).head(1) for f in frames]) if frames else batch.select(by).head(0)
+        parts = zip(group_key_rows(firsts, by), frames, strict=True)
+    else:
+        parts = [((), batch)]
     tasks = [(key, c, part.get_column(c)) for key, part in parts for c in columns]
     seeds = np.random.SeedSequence().spawn(len(tasks))
     large = sum(len(series) > _PRESORT_FACTOR * k for _, _, series in tasks)
@@ -311,6 +318,42 @@ def sketch_key(key: Hashable) -> GroupKey:
     return key if isinstance(key, tuple) else (key,)
 
 
+_NS_PER_UNIT = {"ns": 1, "us": 1_000, "ms": 1_000_000}
+#: The map key of a NaN group key (NaN equals nothing in Python, so it could never be looked up).
+NAN_KEY = "NaN"
+
+
+def group_key_rows(keys: pl.DataFrame, by: Sequence[str]) -> list[GroupKey]:
+    """The map key of each row's group: the values of its ``by`` columns as a tuple, made comparable.
+
+    Two keys that the group-key rule (:mod:`polars_norm.keys`) calls equal
+    give equal tuples, whatever their dtypes: integers, floats and decimals
+    as Python numbers; text (``String``, ``Categorical``, ``Enum``) as
+    ``str``; ``Datetime`` and ``Duration`` as integer nanoseconds whatever
+    their unit (Python's ``datetime`` would drop nanoseconds and stop at year
+    9999), ``Date`` as its day number, ``Time`` as nanoseconds; NaN as
+    :data:`NAN_KEY`. Without ``by`` every row's key is ``()``.
+    """
+    if not by:
+        return [()] * keys.height
+    exprs: list[pl.Expr] = []
+    floats = False
+    for name in by:
+        dtype, col = keys.schema[name], pl.col(name)
+        if isinstance(dtype, (pl.Datetime, pl.Duration)):
+            col = col.to_physical().cast(pl.Int128) * _NS_PER_UNIT[dtype.time_unit or "us"]
+        elif dtype in (pl.Date, pl.Time):
+            col = col.to_physical()
+        elif dtype == pl.Categorical or isinstance(dtype, pl.Enum):
+            col = col.cast(pl.String)
+        floats = floats or dtype.is_float()
+        exprs.append(col.alias(name))
+    rows = keys.select(exprs).iter_rows()
+    if not floats:
+        return list(rows)
+    return [tuple(NAN_KEY if isinstance(v, float) and v != v else v for v in row) for row in rows]
+
+
 def quantile_columns(sketches: SketchMap, keys: pl.DataFrame, qs: Sequence[float]) -> list[list[float | None]]:
     """The ``qs`` quantiles of the sketch of each row of ``keys`` (the ``by`` keys, then the column name).
 
@@ -319,8 +362,8 @@ def quantile_columns(sketches: SketchMap, keys: pl.DataFrame, qs: Sequence[float
     column, not over data.)
     """
     out: list[list[float | None]] = [[] for _ in qs]
-    for row in keys.iter_rows():
-        sk = sketches.get((tuple(row[:-1]), row[-1]))
+    for group, column in _keyed(keys):
+        sk = sketches.get((group, column))
         values = sk.get_quantiles(list(qs)) if sk is not None and not sk.is_empty() else [None] * len(qs)
         for i, v in enumerate(values):
             out[i].append(v)
@@ -330,8 +373,8 @@ def quantile_columns(sketches: SketchMap, keys: pl.DataFrame, qs: Sequence[float
 def serialized_column(sketches: SketchMap, keys: pl.DataFrame) -> pl.Series:
     """Each row's sketch (rows of ``keys``: the ``by`` keys, then the column name) serialized; null if none."""
     blobs: list[bytes | None] = []
-    for row in keys.iter_rows():
-        sk = sketches.get((tuple(row[:-1]), row[-1]))
+    for group, column in _keyed(keys):
+        sk = sketches.get((group, column))
         blobs.append(sk.serialize() if sk is not None else None)
     return pl.Series("sketch", blobs, pl.Binary)
 
@@ -339,7 +382,36 @@ def serialized_column(sketches: SketchMap, keys: pl.DataFrame) -> pl.Series:
 def deserialized_map(rows: pl.DataFrame) -> SketchMap:
     """The sketch map of :func:`serialized_column`'s rows (the ``by`` keys, the column name, the blob)."""
     out: SketchMap = {}
-    for *key, column, blob in rows.iter_rows():
+    for (group, column), blob in zip(
+        _keyed(rows.drop(rows.columns[-1])), rows.get_column(rows.columns[-1]), strict=True
+    ):
         if blob is not None:
-            out[(tuple(key), column)] = kll_doubles_sketch.deserialize(blob)
+            out[(group, column)] = kll_doubles_sketch.deserialize(blob)
+    return out
+
+
+def _keyed(keys: pl.DataFrame) -> list[tuple[GroupKey, str]]:
+    """The (group key, column) map keys of rows holding the ``by`` keys, then the column name."""
+    *by, column = keys.columns
+    return list(zip(group_key_rows(keys, by), keys.get_column(column).to_list(), strict=True))
+
+
+def rekeyed(sketches: SketchMap, keys: pl.DataFrame, cast: pl.DataFrame, k: int) -> SketchMap:
+    """``sketches`` keyed by the groups of ``cast`` (``keys`` with its key columns cast), merging any that meet.
+
+    A cast to a common key dtype can change a key's map key (the decimal
+    ``0.1`` as the float ``0.1`` is another number), or make two keys one.
+    """
+    by = keys.columns
+    moved = dict(zip(group_key_rows(keys, by), group_key_rows(cast, by), strict=True))
+    out: SketchMap = {}
+    for (group, column), sk in sketches.items():
+        target = (moved.get(group, group), column)
+        if target in out:
+            merged = new_sketch(k)
+            merged.merge(out[target])
+            merged.merge(sk)
+            out[target] = merged
+        else:
+            out[target] = sk
     return out

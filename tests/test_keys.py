@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -230,3 +231,49 @@ def test_negative_zero_float_key_is_the_zero_group() -> None:
     acc = pn.fit(pl.DataFrame({"g": [0.0, 0.0, 2.5], "x": [1.0, 3.0, 9.0]}), by="g", quantiles=False)
     got = acc.transform(pl.DataFrame({"g": [-0.0, 2.5, math.inf], "x": [2.0, 9.0, 1.0]}), "minmax")
     assert got["x"].to_list() == [0.5, 0.0, None]
+
+
+def test_nanosecond_datetime_keys_keep_their_own_sketches() -> None:
+    # keys 1 ns apart shared one sketch (keyed by Python datetimes, which stop at microseconds)
+    base = pl.Series([0, 0, 0, 1, 1, 1], dtype=pl.Int64).cast(pl.Datetime("ns"))
+    df = pl.DataFrame({"g": base, "x": [1.0, 2.0, 3.0, 100.0, 200.0, 300.0]})
+    acc = pn.fit(df, by="g")
+    ints = df.with_columns(pl.col("g").to_physical())  # the same groups as ordinary integer keys
+    want = pn.fit(ints, by="g").transform(ints, "robust").with_columns(g=base)
+    assert want["x"].to_list() == [-0.5, 0.0, 0.5, -0.5, 0.0, 0.5]
+    assert_frame_equal(acc.transform(df, "robust"), want)
+    assert_frame_equal(acc.transform(df, "quantile"), df.with_columns(pl.col("x").norm.quantile().over("g")))
+    # the same keys arriving in ms and in ns: one group each, by instant
+    ms = pl.DataFrame({"g": pl.Series([5], dtype=pl.Int64).cast(pl.Datetime("ms")), "x": [7.0]})
+    ns = pl.DataFrame({"g": pl.Series([5_000_000], dtype=pl.Int64).cast(pl.Datetime("ns")), "x": [9.0]})
+    both = pn.fit([ms, ns], by="g")
+    assert both.state.height == 1 and both.state.schema["g"] == pl.Datetime("ns")
+    assert both.to_frame()["median"].to_list() in ([7.0], [9.0])
+    assert both.sketch("x", dt.datetime(1970, 1, 1, 0, 0, 0, 5000)) is not None
+
+
+def test_nan_and_far_future_keys_find_their_sketches(tmp_path: Path) -> None:
+    df = pl.DataFrame({"g": [float("nan"), float("nan"), 1.0, 1.0], "x": [1.0, 3.0, 10.0, 30.0]})
+    acc = pn.fit(df, by="g")
+    same = pn.fit(df.with_columns(g=pl.col("g").fill_nan(2.0)), by="g")  # the NaN group as an ordinary one
+    for method in ("zscore", "robust", "quantile"):
+        got = acc.transform(df, method)["x"].to_list()
+        assert got == same.transform(df.with_columns(g=pl.col("g").fill_nan(2.0)), method)["x"].to_list()
+        assert None not in got
+    far = pl.DataFrame({"g": pl.Series([10**9, 10**9], dtype=pl.Int32).cast(pl.Date), "x": [1.0, 3.0]})
+    acc2 = pn.fit(far, by="g")
+    assert acc2.to_frame()["median"].to_list() == [3.0]
+    acc2.save(tmp_path / "far.json")
+    plain = pl.DataFrame({"g": [1, 1], "x": [1.0, 3.0]})
+    want = pn.fit(plain, by="g").transform(plain, "robust")["x"].to_list()
+    assert pn.Accumulator.load(tmp_path / "far.json").transform(far, "robust")["x"].to_list() == want
+
+
+def test_decimal_keys_recast_to_float_keep_their_sketches() -> None:
+    dec = pl.DataFrame({"g": pl.Series([Decimal("0.1"), Decimal("0.1")], dtype=pl.Decimal(10, 2)), "x": [1.0, 3.0]})
+    flo = pl.DataFrame({"g": [0.1, 0.1], "x": [5.0, 7.0]})
+    for acc in (pn.fit([dec, flo], by="g"), pn.fit(dec, by="g") + pn.fit(flo, by="g")):
+        frame = acc.to_frame()
+        assert frame.schema["g"] == pl.Float64
+        assert frame["count"].to_list() == [4]
+        assert frame["median"].to_list()[0] in (3.0, 5.0)
