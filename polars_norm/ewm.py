@@ -10,9 +10,9 @@ the variance of a now-constant series sinks to a rounding floor, about
 decay), instead of 0; a standard deviation below 16 times that floor counts
 as zero, and the row maps to 0. All of it runs on values shifted by the first valid
 value (:func:`polars_norm.windows.causal_pilot`), so offsets such as
-``1e12 + N(0, 1)`` keep full accuracy, and values past 1e132 or below 4e-121
-are scaled by a power of two first (:func:`polars_norm.windows.at_any_magnitude`),
-so the squares never over- or underflow.
+``1e12 + N(0, 1)`` keep full accuracy, and scaled by a power of two
+(:func:`polars_norm.windows.unit_scale`), so the squares never over- or
+underflow, at 1e-300 as at 1e300.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import polars as pl
 from polars_norm.semantics import NanPolicy, check_finite, check_nan, numeric_expr
 from polars_norm.window_checks import check_min_samples
 from polars_norm.window_scales import tolerant_divisor
-from polars_norm.windows import at_any_magnitude, causal_pilot, scaled, scaled_one, window_values
+from polars_norm.windows import causal_pilot, unit_scale, window_values
 
 __all__ = ["ewm_alpha", "ewm_zscore"]
 
@@ -172,23 +172,23 @@ def ewm_zscore(
     check_nan(nan, "ewm_zscore")
 
     def build(x: pl.Expr, _: object) -> pl.Expr:
-        def zscore(scale: pl.Expr | None) -> pl.Expr:
-            # ``scale``: a power of two that keeps the squares from over- or underflowing
-            # (:func:`polars_norm.windows.at_any_magnitude`)
-            centered = scaled(x - causal_pilot(x), scale)
-            shifted = window_values(centered, nan)
-            options = {"alpha": a, "adjust": adjust, "min_samples": samples, "ignore_nulls": ignore_nulls}
-            mean = shifted.ewm_mean(**options)  # type: ignore[arg-type]
-            std = shifted.ewm_std(bias=bias, **options)  # type: ignore[arg-type]
-            # Polars' ewm statistics are null at a missing row; the state there is the
-            # last valid row's (a uniform decay of all weights changes neither mean
-            # nor variance), so a NaN row keeps its history and stays NaN.
-            mean, std = mean.forward_fill(), std.forward_fill()
-            if lag:
-                mean, std = mean.shift(1), std.shift(1)
-            floor = rounding_floor(recent_level(centered, shifted, lag), 1.0 / a)
-            return (centered - mean) / tolerant_divisor(std, floor, lag, one=scaled_one(scale))
-
-        return at_any_magnitude(x, zscore)
+        # a power of two keeps the squares from over- or underflowing (polars_norm.windows); the
+        # values are struct fields read by every statistic, computed once (an eager select shares nothing)
+        f = pl.field
+        centered = (x - causal_pilot(x)) * unit_scale(x)
+        stats = pl.struct(centered.alias("c")).struct.with_fields(v=window_values(f("c"), nan))
+        options = {"alpha": a, "adjust": adjust, "min_samples": samples, "ignore_nulls": ignore_nulls}
+        mean = f("v").ewm_mean(**options)  # type: ignore[arg-type]
+        std = f("v").ewm_std(bias=bias, **options)  # type: ignore[arg-type]
+        # Polars' ewm statistics are null at a missing row; the state there is the
+        # last valid row's (a uniform decay of all weights changes neither mean
+        # nor variance), so a NaN row keeps its history and stays NaN.
+        mean, std = mean.forward_fill(), std.forward_fill()
+        if lag:
+            mean, std = mean.shift(1), std.shift(1)
+        stats = stats.struct.with_fields(mean=mean, std=std)
+        floor = rounding_floor(recent_level(f("c"), f("v"), lag), 1.0 / a)
+        z = (f("c") - f("mean")) / tolerant_divisor(f("std"), floor, lag, one=unit_scale(x))
+        return stats.struct.with_fields(z=z).struct.field("z")
 
     return numeric_expr(expr, "ewm_zscore", build)

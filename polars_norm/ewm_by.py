@@ -50,9 +50,9 @@ the variance of a now-constant series sinks to a rounding floor, about
 decay), instead of 0; a standard deviation below 16 times that floor counts
 as zero, and the row maps to 0. All of it runs on values shifted by the first valid
 value (:func:`polars_norm.windows.causal_pilot`), so offsets such as
-``1e12 + N(0, 1)`` keep full accuracy, and values past 1e132 or below 4e-121
-are scaled by a power of two first (:func:`polars_norm.windows.at_any_magnitude`),
-so the squares never over- or underflow.
+``1e12 + N(0, 1)`` keep full accuracy, and scaled by a power of two
+(:func:`polars_norm.windows.unit_scale`), so the squares never over- or
+underflow, at 1e-300 as at 1e300.
 
 References
 ----------
@@ -72,7 +72,7 @@ from polars_norm.query_errors import unless_raised
 from polars_norm.semantics import ZERO_SCALE_FLOOR, NanPolicy, check_nan, numeric_expr
 from polars_norm.window_checks import Duration, check_duration, check_min_samples, duration_parts
 from polars_norm.window_scales import tolerant_divisor
-from polars_norm.windows import at_any_magnitude, causal_pilot, scaled, scaled_one, window_values
+from polars_norm.windows import causal_pilot, unit_scale, window_values
 
 __all__ = ["ewm_zscore_by"]
 
@@ -216,51 +216,48 @@ def ewm_zscore_by(
             else:
                 t2, every2 = clock * (2 * k), f"{h}i"
 
-            def zscore(scale: pl.Expr | None) -> pl.Expr:
-                # ``scale``: a power of two that keeps the squares from over- or underflowing
-                # (:func:`polars_norm.windows.at_any_magnitude`)
-                centered = scaled(x - causal_pilot(x), scale)
-                shifted = window_values(centered, nan)
-                valid = shifted.is_not_null()
-                # Missing rows enter the sums as weight 0 (not null), so every row, missing or
-                # not, gets the sums of the valid rows at earlier or equal times in time order
-                # (ties in row order): no forward fill in row order, which would follow row
-                # order for an unsorted ``by``.
-                one = valid.cast(pl.Float64)
-                # Polars shares a repeated subexpression only one level deep (a shared
-                # column holding another shared one recomputes it), so everything below
-                # is written in the first-level sums W, S1, V, never through m = S1 / W.
-                weight = one.ewm_sum_by(t1, half_life=every)
-                total = shifted.fill_null(0.0).ewm_sum_by(t1, half_life=every)
-                # West's increment (module notes), (d - m)^2 W / (W - 1) = (d W - S1)^2 / (W (W - 1)).
-                # W - 1 is 0 exactly only when the history weighs under an ulp; there d - m is
-                # ulp-small too, and clipping W - 1 to an ulp keeps the increment at rounding level.
-                increment = (shifted * weight - total).pow(2) / (weight * (weight - 1.0).clip(lower_bound=_EPS))
-                m2 = increment.fill_null(0.0).ewm_sum_by(t1, half_life=every)
-                if bias:
-                    var = m2 / weight
-                else:
-                    square_weight = one.ewm_sum_by(t2, half_life=every2)
-                    # W - V/W is 0 for a row with no weighted history: its variance is
-                    # undefined, and so huge here (or 0/FLOOR = 0) that the row maps to ~0.
-                    var = m2 / (weight - square_weight / weight).clip(lower_bound=ZERO_SCALE_FLOOR)
-                mean, std, memory = total / weight, var.sqrt(), weight
-                if lag:
-                    mean, std, memory = mean.shift(1), std.shift(1), memory.shift(1)
-                # A row whose history weighs nothing (no valid value at an earlier or equal time)
-                # has no statistics: NaN = 0 / 0 here, made null below.
-                floor = rounding_floor(recent_level(centered, shifted, lag), memory)
-                z = (centered - mean) / tolerant_divisor(std, floor, lag, one=scaled_one(scale))
-                if samples == 1:
-                    return pl.when(memory > 0).then(z)
+            # a power of two keeps the squares from over- or underflowing (polars_norm.windows)
+            centered = (x - causal_pilot(x)) * unit_scale(x)
+            shifted = window_values(centered, nan)
+            valid = window_values(x, nan).is_not_null()  # as ``shifted``'s, one pass less
+            # Missing rows enter the sums as weight 0 (not null), so every row, missing or
+            # not, gets the sums of the valid rows at earlier or equal times in time order
+            # (ties in row order): no forward fill in row order, which would follow row
+            # order for an unsorted ``by``.
+            one = valid.cast(pl.Float64)
+            # Polars shares a repeated subexpression only one level deep (a shared
+            # column holding another shared one recomputes it), so everything below
+            # is written in the first-level sums W, S1, V, never through m = S1 / W.
+            weight = one.ewm_sum_by(t1, half_life=every)
+            total = shifted.fill_null(0.0).ewm_sum_by(t1, half_life=every)
+            # West's increment (module notes), (d - m)^2 W / (W - 1) = (d W - S1)^2 / (W (W - 1)).
+            # W - 1 is 0 exactly only when the history weighs under an ulp; there d - m is
+            # ulp-small too, and clipping W - 1 to an ulp keeps the increment at rounding level.
+            increment = (shifted * weight - total).pow(2) / (weight * (weight - 1.0).clip(lower_bound=_EPS))
+            m2 = increment.fill_null(0.0).ewm_sum_by(t1, half_life=every)
+            if bias:
+                var = m2 / weight
+            else:
+                square_weight = one.ewm_sum_by(t2, half_life=every2)
+                # W - V/W is 0 for a row with no weighted history: its variance is
+                # undefined, and so huge here (or 0/FLOOR = 0) that the row maps to ~0.
+                var = m2 / (weight - square_weight / weight).clip(lower_bound=ZERO_SCALE_FLOOR)
+            mean, std, memory = total / weight, var.sqrt(), weight
+            if lag:
+                mean, std, memory = mean.shift(1), std.shift(1), memory.shift(1)
+            # A row whose history weighs nothing (no valid value at an earlier or equal time)
+            # has no statistics: NaN = 0 / 0 here, made null below.
+            floor = rounding_floor(recent_level(centered, shifted, lag), memory)
+            z = (centered - mean) / tolerant_divisor(std, floor, lag, one=unit_scale(x))
+            if samples == 1:
+                result = pl.when(memory > 0).then(z)
+            else:
                 # Valid values seen so far in time order (ties in row order), as the sums see them.
                 order = pl.int_range(pl.len()).sort_by(b, maintain_order=True)
                 seen = valid.gather(order).cum_sum().gather(order.arg_sort())
                 if lag:
                     seen = seen.shift(1)
-                return pl.when(seen >= samples).then(z)
-
-            result = at_any_magnitude(x, zscore)
+                result = pl.when(seen >= samples).then(z)
             if not lag:
                 return result
             # The row before in row order is the row before in time only for a sorted

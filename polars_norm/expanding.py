@@ -21,11 +21,10 @@ with ``m_n`` the running mean of the shifted values ``d``,
 so ``M2`` is a ``cum_sum`` of non-negative terms (no cancellation) and the
 variance is ``M2_n / (n - ddof)``.
 
-On a column with values past about 1e132 or below 4e-121 the shifted values
-are multiplied by a power of two first
-(:func:`polars_norm.windows.at_any_magnitude`), so the squares neither
-overflow (past 1e154) nor underflow (1e-154): z-scores at any magnitude are
-those of exact arithmetic up to rounding.
+The shifted values are multiplied by a power of two first
+(:func:`polars_norm.windows.unit_scale`), so the squares neither overflow
+(past 1e154) nor underflow (1e-154): z-scores at any magnitude are those of
+exact arithmetic up to rounding.
 
 References
 ----------
@@ -40,7 +39,7 @@ import polars as pl
 from polars_norm.semantics import NanPolicy, check_ddof, check_feature_range, check_nan, numeric_expr
 from polars_norm.window_checks import check_min_samples
 from polars_norm.window_scales import spread_divisor, std_divisor
-from polars_norm.windows import at_any_magnitude, causal_pilot, scaled, scaled_one, window_values
+from polars_norm.windows import causal_pilot, unit_scale, window_values
 
 __all__ = ["expanding_maxabs", "expanding_minmax", "expanding_zscore"]
 
@@ -122,25 +121,22 @@ def expanding_zscore(
     check_nan(nan, "expanding_zscore")
 
     def build(x: pl.Expr, _: object) -> pl.Expr:
-        def zscore(scale: pl.Expr | None) -> pl.Expr:
-            # NaN rows stay NaN here, and are left out of the statistics below; ``scale`` (a
-            # power of two, module notes) keeps the squares from over- or underflowing
-            centered = scaled(x - causal_pilot(x), scale)
-            shifted = window_values(centered, nan)
-            count = shifted.cum_count().cast(pl.Float64)  # valid values so far
-            total = shifted.fill_null(0.0).cum_sum()
-            # Welford's increment (d - m_{n-1}) (d - m_n) = (d - m_n)^2 n / (n - 1), written in
-            # the first-level sums (Polars shares subexpressions one level deep only):
-            # (d n - S)^2 / (n (n - 1)). It is 0 at n = 1 (d n = S exactly), hence the harmless clip.
-            increment = (shifted * count - total).pow(2) / (count * (count - 1.0).clip(lower_bound=1.0))
-            m2 = increment.fill_null(0.0).cum_sum()
-            if lag:
-                count, total, m2 = (s.shift(1, fill_value=0.0) for s in (count, total, m2))
-            std = pl.when(count > ddof).then((m2 / (count - ddof)).sqrt())  # else undefined: scale 1
-            z = (centered - total / count) / std_divisor(std, lag, one=scaled_one(scale))
-            return pl.when(count >= samples).then(z)
-
-        return at_any_magnitude(x, zscore)
+        # NaN rows stay NaN here, and are left out of the statistics below; the power of
+        # two keeps the squares from over- or underflowing (module notes)
+        centered = (x - causal_pilot(x)) * unit_scale(x)
+        shifted = window_values(centered, nan)
+        count = window_values(x, nan).cum_count().cast(pl.Float64)  # valid values so far (as ``shifted``'s)
+        total = shifted.fill_null(0.0).cum_sum()
+        # Welford's increment (d - m_{n-1}) (d - m_n) = (d - m_n)^2 n / (n - 1), written in
+        # the first-level sums (Polars shares subexpressions one level deep only):
+        # (d n - S)^2 / (n (n - 1)). It is 0 at n = 1 (d n = S exactly), hence the harmless clip.
+        increment = (shifted * count - total).pow(2) / (count * (count - 1.0).clip(lower_bound=1.0))
+        m2 = increment.fill_null(0.0).cum_sum()
+        if lag:
+            count, total, m2 = (s.shift(1, fill_value=0.0) for s in (count, total, m2))
+        std = pl.when(count > ddof).then((m2 / (count - ddof)).sqrt())  # else undefined: scale 1
+        z = (centered - total / count) / std_divisor(std, lag, one=unit_scale(x))
+        return pl.when(count >= samples).then(z)
 
     return numeric_expr(expr, "expanding_zscore", build)
 
