@@ -463,3 +463,20 @@ def test_range_scalings_exact_at_any_magnitude(data: str, lag: bool) -> None:
                 assert g is not None and math.isclose(g, w, rel_tol=1e-12, abs_tol=1e-300), (
                     f"{name} row {i}: {g} != {w}"
                 )
+
+
+@pytest.mark.parametrize("lag", [False, True], ids=["own_row", "lag"])
+@pytest.mark.parametrize("method", list(_zscore_cases(1, False)))
+def test_window_zscores_scale_each_group_on_its_own(method: str, lag: bool) -> None:
+    """Under ``.over`` each group has its own power of two: 1e300 next to 1e-300 (2000 binades) stays exact."""
+    big, tiny = MAGNITUDE_DATA["scaled_1e+300"], MAGNITUDE_DATA["scaled_1e-300"]
+    n = len(big)
+    build, windows, min_samples = _zscore_cases(n, lag)[method]
+    frame = pl.DataFrame({"x": big + tiny, "t": _TIMES + _TIMES, "g": [0] * n + [1] * n})
+    got = frame.select(build(pl.col("x")).over("g"))["x"].to_list()
+    for part, xs in ((got[:n], big), (got[n:], tiny)):
+        want = ref.exact_zscores(xs, windows, 1, lag=lag, min_samples=min_samples)
+        for i, (g, w) in enumerate(zip(part, want, strict=True)):
+            assert (g is None) == (w is None), f"row {i}: got {g}, want {w}"
+            if w is not None:
+                assert g is not None and math.isclose(g, w[0], rel_tol=1e-9, abs_tol=0.0 if w[1] else 1e-12)
