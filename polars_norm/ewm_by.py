@@ -262,7 +262,7 @@ def ewm_zscore_by(
                 return result
             # The row before in row order is the row before in time only for a sorted
             # ``by``: an unsorted one fails when the query runs (per group under ``.over``).
-            unsorted = (b < b.shift(1)).any() | b.is_null().any()
+            unsorted = (b < b.shift(1)) | b.is_null()  # per row: the check needs no aggregate
             msg = (
                 f"polars_norm.ewm_zscore_by: lag=True needs `by` ({by_name}) "
                 "sorted ascending without nulls (within each group under .over); sort the frame by it first"
