@@ -98,3 +98,16 @@ def test_raise_when_null_condition_is_not_true() -> None:
     df = pl.DataFrame({"x": [None, None]}, schema={"x": pl.Float64})
     out = df.select(unless_raised(pl.col("x"), (pl.col("x") > 0).max(), "polars_norm.test: never"))
     assert out["x"].to_list() == [None, None]
+
+
+@pytest.mark.parametrize("engine", list(ENGINES))
+def test_a_late_violation_raises_under_every_engine(engine: str) -> None:
+    """The per-row check sees every morsel: one swapped pair near the end of 300k rows is caught."""
+    n = 300_000
+    times = list(range(n))
+    times[-5], times[-4] = times[-4], times[-5]
+    df = pl.DataFrame({"t": times, "x": [float(i % 7) for i in range(n)]})
+    with pytest.raises(InvalidOperationError) as caught:
+        ENGINES[engine](df, pl.col("x").norm.ewm_zscore_by("t", half_life="10i", lag=True))
+    assert first_line(caught.value) == LAG_MESSAGE
+    assert ENGINES[engine](df.sort("t"), pl.col("x").norm.ewm_zscore_by("t", half_life="10i", lag=True)).height == n
