@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import math
-import sys
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,8 +21,8 @@ import pyarrow as pa
 from datasketches import kll_doubles_sketch
 
 from polars_norm import moments, sketch
-from polars_norm.keys import check_key_dtype, common_key_schema
-from polars_norm.semantics import check_ddof, float_dtype
+from polars_norm.keys import cast_keys, check_key_dtype, common_key_schema
+from polars_norm.semantics import check_ddof, float_dtype, is_pandas_frame
 
 if TYPE_CHECKING:
     from polars_norm.fitted import MethodSpec, Unseen
@@ -58,12 +57,6 @@ def _check_orders(norm_orders: Sequence[float]) -> tuple[float, ...]:
         if float(p) not in out:
             out.append(float(p))
     return tuple(out)
-
-
-def is_pandas_frame(obj: object) -> bool:
-    """Whether ``obj`` is a pandas DataFrame (without importing pandas: none can exist unless it was imported)."""
-    pandas = sys.modules.get("pandas")
-    return pandas is not None and isinstance(obj, pandas.DataFrame)
 
 
 def to_polars(batch: Batch, where: str = "Accumulator.update") -> pl.DataFrame:
@@ -227,7 +220,7 @@ class Accumulator:
         return f"Accumulator(columns={list(self.columns)!r}{by}, quantiles={self._quantiles})"
 
     # -- binding to a schema ---------------------------------------------------
-    def _bind(self, schema: Mapping[str, pl.DataType], where: str = "update") -> None:
+    def _bind(self, schema: Mapping[str, pl.DataType], where: str = "Accumulator.update") -> None:
         """Choose or check the columns and key dtypes against a batch's schema."""
         for name in self._by:
             if name not in schema:
@@ -251,29 +244,29 @@ class Accumulator:
         if self._key_schema is None:
             self._key_schema = batch_keys
         elif self._by:
-            self._recast_keys(common_key_schema(self._key_schema, batch_keys, where, ("earlier batches", "this batch")))
+            common = common_key_schema(self._key_schema, batch_keys, where, ("earlier batches", "this batch"))
+            self._recast_keys(common, where)
 
-    def _recast_keys(self, key_schema: dict[str, pl.DataType]) -> None:
+    def _recast_keys(self, key_schema: dict[str, pl.DataType], where: str) -> None:
         """Compare keys in ``key_schema`` from now on (:mod:`polars_norm.keys`): the state's keys are cast to it.
 
         The casts widen (an integer to a wider integer or to a float, text to
-        ``String``, a time unit to a finer one), so no key changes its value;
-        sketches are keyed by the Python values, which are equal (and hash
-        alike) across those dtypes.
+        ``String``, a time unit to a finer one); a key that would change its
+        value or meet another raises a ``TypeError`` before anything changes
+        (:func:`polars_norm.keys.cast_keys`). The sketches are re-keyed alike.
         """
         if key_schema == self._key_schema:
             return
-        self._sketches = self._sketches_keyed_as(key_schema)
-        self._key_schema = key_schema
-        schema = pl.Schema(key_schema)
-        self._parts = [part.cast(schema) for part in self._parts]
+        parts = [cast_keys(self.state, key_schema, where)]
+        sketches = self._sketches_keyed_as(key_schema)
+        self._parts, self._sketches, self._key_schema = parts, sketches, key_schema
 
     def _sketches_keyed_as(self, key_schema: Mapping[str, pl.DataType]) -> SketchMap:
         """The sketch map with the keys it would have once the key columns are cast to ``key_schema``."""
         if not self._sketches or not self._by or dict(key_schema) == self._key_schema:
             return self._sketches
         keys = self.state.select(self._by).unique()
-        return sketch.rekeyed(self._sketches, keys, keys.cast(pl.Schema(key_schema)), self._k)
+        return sketch.rekeyed(self._sketches, keys, cast_keys(keys, key_schema, "Accumulator.merge"), self._k)
 
     def _add_state(self, state: pl.DataFrame) -> None:
         if self._key_schema:
@@ -293,9 +286,8 @@ class Accumulator:
         self._bind(frame.schema)
         if frame.height == 0:
             return self
-        if self._key_schema and any(frame.schema[k] != d for k, d in self._key_schema.items()):
-            # keys in the dtype they are compared in (a widening cast), so the sketches are keyed alike
-            frame = frame.with_columns(pl.col(k).cast(d) for k, d in self._key_schema.items())
+        if self._key_schema:  # keys in the dtype they are compared in, so the sketches are keyed alike
+            frame = cast_keys(frame, self._key_schema, "Accumulator.update")
         # The sketches' sorts run on threads while Polars computes the moments.
         finish = (
             sketch.submit_sketch_updates(self._sketches, frame, self.columns, self._by, self._k)
@@ -350,8 +342,7 @@ class Accumulator:
         out._columns = tuple(columns) if any(a._columns is not None for a in items) else None
         frames = [a.state for a in items]
         if out._by and out._key_schema is not None:
-            key_schema = pl.Schema(out._key_schema)
-            frames = [frame.cast(key_schema) for frame in frames]
+            frames = [cast_keys(frame, out._key_schema, "Accumulator.merge") for frame in frames]
         out._parts = [moments.merge_states(frames, out._by, out._norm_orders)]
         if out._quantiles:
             schema = out._key_schema or {}
@@ -388,7 +379,7 @@ class Accumulator:
             "count",
             "null_count",
             "nan_count",
-            "mean",
+            moments.mean_expr().alias("mean"),
             std.alias("std"),
             (std * std).alias("var"),
             "min",

@@ -65,6 +65,7 @@ from polars_norm import __version__, progress
 from polars_norm.accumulator import Accumulator
 from polars_norm.fitted import METHODS, resolve_method
 from polars_norm.fitting import FORMATS, INFER_SCHEMA_LENGTH, NULL_VALUES, fit, input_files, scan
+from polars_norm.keys import common_key_dtype
 from polars_norm.semantics import float_dtype
 from polars_norm.sinks import OUTPUT_FORMATS, OutputError, atomic_path, check_output
 from polars_norm.statsfile import StatsFileError
@@ -404,6 +405,14 @@ def _fit_pass(
 def _transform_pass(
     args: argparse.Namespace, acc: Accumulator, lf: pl.LazyFrame, plan: dict[str, Spec], total: int, label: str
 ) -> None:
+    schema = lf.collect_schema()
+    for key in acc.by:
+        if key in schema:
+            try:
+                common_key_dtype(key, acc.state.schema[key], schema[key], "transform")
+            except TypeError as exc:
+                msg = f"{exc}; read the input with --schema-override {key}={acc.state.schema[key]} to match"
+                raise TypeError(msg) from exc
     lazy = acc.transform(lf, plan, unseen=args.unseen)
     assert isinstance(lazy, pl.LazyFrame)
     output = Path(args.output)

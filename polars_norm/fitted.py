@@ -41,6 +41,7 @@ from polars_norm.semantics import (
     check_open_unit_interval,
     check_p,
     check_quantile_range,
+    is_pandas_frame,
     numeric_expr,
 )
 from polars_norm.sketch import cdf_knots
@@ -73,7 +74,16 @@ Frame = pl.DataFrame | pl.LazyFrame
 # --------------------------------------------------------------------------
 def resolve_method(spec: MethodSpec, options: Mapping[str, Any], where: str) -> tuple[str, dict[str, Any]]:
     """Validate a method spec and its options; return the name and the full option set."""
-    name, own = (spec, {}) if isinstance(spec, str) else (spec[0], dict(spec[1]))
+    if isinstance(spec, str):
+        name, own = spec, {}
+    elif isinstance(spec, tuple) and len(spec) == 2 and isinstance(spec[0], str) and isinstance(spec[1], Mapping):
+        name, own = spec[0], dict(spec[1])
+    else:
+        msg = (
+            f"polars_norm.{where}: method={spec!r} must be a method name such as 'zscore', a pair "
+            "(name, {option: value}), or a mapping {column: method} of those"
+        )
+        raise TypeError(msg)
     check_choice(name, tuple(METHODS), "method", where)
     opts = dict(METHODS[name])
     for key, value in {**options, **own}.items():
@@ -212,7 +222,8 @@ def transform(
         The fitted statistics.
     frame
         A DataFrame or LazyFrame holding the fitted columns (and the ``by``
-        keys for grouped statistics). A LazyFrame stays lazy.
+        keys for grouped statistics). A LazyFrame stays lazy; a pandas
+        DataFrame is converted (through Arrow) and a polars DataFrame returned.
     method
         A method name for every fitted column, or a mapping ``{column:
         method}`` for some columns; a method is a name (``"zscore"``,
@@ -266,6 +277,14 @@ def transform(
     where = "Accumulator.inverse_transform" if inverse else "Accumulator.transform"
     check_choice(unseen, _UNSEEN, "unseen", where)
     plan = _plan(acc, method, options, where)
+    if is_pandas_frame(frame):
+        frame = pl.from_pandas(frame)
+    if not isinstance(frame, (pl.DataFrame, pl.LazyFrame)):
+        msg = (
+            f"polars_norm.{where}: expected a polars DataFrame or LazyFrame, or a pandas DataFrame; "
+            f"got {type(frame).__module__}.{type(frame).__qualname__}"
+        )
+        raise TypeError(msg)
     eager = isinstance(frame, pl.DataFrame)
     lazy = frame.lazy() if isinstance(frame, pl.DataFrame) else frame
     schema = lazy.collect_schema()

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from polars_norm.moments import COLUMN, norm_expr, std_expr
+from polars_norm.moments import COLUMN, mean_expr, norm_expr, std_expr
 from polars_norm.semantics import scale_or_one
 from polars_norm.special import ndtri
 
@@ -181,9 +181,9 @@ def stat_frame(acc: Accumulator, column: str, name: str, opts: Mapping[str, Any]
     by = list(acc.by)
     state = acc.state.filter(pl.col(COLUMN) == column)
     if name == "zscore":
-        exprs = [pl.col("mean"), std_expr(opts["ddof"]).alias("std"), norm_expr(math.inf).alias("maxabs")]
+        exprs = [mean_expr().alias("mean"), std_expr(opts["ddof"]).alias("std"), norm_expr(math.inf).alias("maxabs")]
     elif name in ("minmax", "mean_range"):
-        exprs = [pl.col("mean"), pl.col("min"), pl.col("max")]
+        exprs = [mean_expr().alias("mean"), pl.col("min"), pl.col("max")]
     elif name == "maxabs":
         exprs = [norm_expr(math.inf).alias("maxabs")]
     elif name == "unit":

@@ -150,6 +150,20 @@ class GroupKnots:
         return pl.when(x.is_nan()).then(x).when(fields.struct.field("size") > 0).then(out)
 
 
+def _compared(frame: pl.DataFrame, common: Mapping[str, pl.DataType]) -> pl.DataFrame:
+    """``frame`` (fitted keys, then statistics) with its keys as they are compared with the frame's keys.
+
+    A fitted key that the comparison dtype cannot hold equals no key of the
+    frame (whose values it holds): its rows are dropped, so that it does not
+    turn into the null key.
+    """
+    keys = [comparable_key(k, frame.schema[k], d) for k, d in common.items()]
+    lost = [pl.col(k).is_not_null() & key.is_null() for k, key in zip(common, keys, strict=True)]
+    return frame.filter(~pl.any_horizontal(lost)).with_columns(
+        key.alias(k) for k, key in zip(common, keys, strict=True)
+    )
+
+
 def _position(
     x: np.ndarray[Any, np.dtype[np.float64]],
     lo: np.ndarray[Any, np.dtype[np.float64]],
@@ -207,9 +221,20 @@ def grouped_transform(
     # they are compared in (widening casts only)
     state = acc.state
     common = {k: common_key_dtype(k, state.schema[k], schema[k], where) for k in by}
-    as_compared = [comparable_key(k, state.schema[k], common[k]).alias(k) for k in by]
-    stats = state.select(as_compared).unique(maintain_order=True)
+    stats = _compared(state.select(by).unique(maintain_order=True), common)
+    if stats.select(by).is_duplicated().any():
+        fitted = {k: state.schema[k] for k in by}
+        msg = (
+            f"polars_norm.{where}: by keys {by}: different fitted keys ({fitted}) become one value in "
+            f"{common}, the dtype they are compared in with the frame's keys; cast the frame's key "
+            f"column(s) to {fitted}"
+        )
+        raise TypeError(msg)
     frame_keys = [comparable_key(k, schema[k], common[k]) for k in by]
+    # a frame key that the comparison dtype cannot hold matches no group (not the null group)
+    lost = [
+        pl.col(k).is_not_null() & key.is_null() for k, key in zip(by, frame_keys, strict=True) if schema[k] != common[k]
+    ]
     pooled = acc.pooled() if unseen == "global" else None
     specs: list[tuple[int, str, str, dict[str, Any], dict[str, Any] | None]] = []
     for i, (column, (name, opts)) in enumerate(plan.items()):
@@ -217,7 +242,7 @@ def grouped_transform(
             require_sketch(acc, name, where)
             specs.append((i, column, name, opts, None))
             continue
-        part = stat_frame(acc, column, name, opts, where).with_columns(as_compared)
+        part = _compared(stat_frame(acc, column, name, opts, where), common)
         part = part.rename({s: f"{pre}{i}_{s}" for s in part.columns if s not in by})
         stats = stats.join(part, on=by, how="left", nulls_equal=True, maintain_order="left")
         row = None
@@ -278,6 +303,8 @@ def grouped_transform(
             coalesce=False,
         )
         helpers += right
+    if lost:
+        lazy = lazy.with_columns(pl.when(pl.any_horizontal(lost)).then(None).otherwise(group).alias(f"{pre}group"))
     out = lazy.with_columns(gathered)
     for stage in stages:
         if stage:

@@ -22,7 +22,8 @@ import polars as pl
 import pyarrow as pa
 
 from polars_norm import moments
-from polars_norm.accumulator import Accumulator, is_pandas_frame, to_polars
+from polars_norm.accumulator import Accumulator, to_polars
+from polars_norm.semantics import is_pandas_frame
 from polars_norm.sketch import DEFAULT_K
 
 __all__ = ["BATCH_ROWS", "FORMATS", "INFER_SCHEMA_LENGTH", "NULL_VALUES", "fit", "input_files", "scan"]

@@ -26,7 +26,15 @@ from collections.abc import Mapping
 
 import polars as pl
 
-__all__ = ["KEY_KINDS", "check_key_dtype", "common_key_dtype", "common_key_schema", "comparable_key", "key_kind"]
+__all__ = [
+    "KEY_KINDS",
+    "cast_keys",
+    "check_key_dtype",
+    "common_key_dtype",
+    "common_key_schema",
+    "comparable_key",
+    "key_kind",
+]
 
 #: The kinds of key dtype (see the module notes), for messages.
 KEY_KINDS = "numbers, text (String, Categorical, Enum), Boolean, Date, Datetime, Duration or Time"
@@ -144,10 +152,50 @@ def common_key_schema(
 def comparable_key(name: str, dtype: pl.DataType, common: pl.DataType) -> pl.Expr:
     """The key column ``name`` (of ``dtype``) as it is compared: cast to ``common``, every NaN the same NaN.
 
+    A value that ``common`` cannot hold becomes null (it equals no key of the
+    other side, whose values ``common`` holds): callers tell it from a null
+    key with ``pl.col(name).is_not_null()``.
+
     Polars joins float keys by their bits, and NaN has many bit patterns (a
     NaN from arithmetic is not the NaN literal), so NaN keys are made one.
     """
-    col = pl.col(name) if dtype == common else pl.col(name).cast(common)
+    col = pl.col(name) if dtype == common else pl.col(name).cast(common, strict=False)
     if common.is_float():
         col = pl.when(col.is_nan()).then(pl.lit(float("nan"), common)).otherwise(col)
     return col
+
+
+def cast_keys(frame: pl.DataFrame, key_schema: Mapping[str, pl.DataType], where: str) -> pl.DataFrame:
+    """``frame`` with its key columns cast to ``key_schema``, where every key keeps its value and its group.
+
+    For keys that are merged by value (batches of one fit, merged
+    accumulators), after :func:`common_key_dtype` chose the dtype.
+
+    Raises
+    ------
+    TypeError
+        Naming the key, if a key value does not fit the dtype (a ``Datetime``
+        of year 9999 in nanoseconds, say), or if two different keys would
+        become one (integers beyond ``2**53`` as ``Float64``).
+    """
+    changed = {k: d for k, d in key_schema.items() if frame.schema[k] != d}
+    if not changed:
+        return frame
+    try:
+        out = frame.cast(pl.Schema(changed))
+    except pl.exceptions.PolarsError as exc:
+        first = str(exc).splitlines()[0]
+        msg = (
+            f"polars_norm.{where}: by key {', '.join(map(repr, changed))} cannot be held in "
+            f"{', '.join(map(str, changed.values()))}, the dtype its keys are compared in ({first})"
+        )
+        raise TypeError(msg) from exc
+    names = list(key_schema)
+    if out.select(names).n_unique() < frame.select(names).n_unique():
+        msg = (
+            f"polars_norm.{where}: by key {', '.join(map(repr, changed))}: different keys become one value in "
+            f"{', '.join(map(str, changed.values()))}, the dtype its keys are compared in; cast the key column "
+            "to one dtype that holds every key exactly before fitting"
+        )
+        raise TypeError(msg)
+    return out

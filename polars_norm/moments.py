@@ -55,6 +55,7 @@ __all__ = [
     "STATE_FIELDS",
     "batch_moments",
     "empty_state",
+    "mean_expr",
     "merge_states",
     "norm_expr",
     "powsum_name",
@@ -353,10 +354,36 @@ def merge_states(states: Sequence[pl.DataFrame], by: Sequence[str], norm_orders:
     return merged.select(states[0].columns)
 
 
+def _infinite() -> pl.Expr:
+    """Whether the valid values hold ``inf`` or ``-inf``."""
+    return pl.col("min").is_infinite() | pl.col("max").is_infinite()
+
+
+def mean_expr() -> pl.Expr:
+    """The mean from state fields, as IEEE arithmetic gives it on data holding infinities.
+
+    ``inf`` (or ``-inf``) when the values hold it, NaN when they hold both;
+    a batch's own shifted sums, or a merge, would otherwise give NaN or
+    ``inf`` depending on how the data was split.
+    """
+    lo, hi = pl.col("min"), pl.col("max")
+    inf = pl.lit(math.inf)
+    return (
+        pl.when((lo == -inf) & (hi == inf))
+        .then(pl.lit(math.nan))
+        .when(hi == inf)
+        .then(inf)
+        .when(lo == -inf)
+        .then(-inf)
+        .otherwise(pl.col("mean"))
+    )
+
+
 def std_expr(ddof: int) -> pl.Expr:
-    """The standard deviation from state fields; null when ``count <= ddof``."""
+    """The standard deviation from state fields; null when ``count <= ddof``, NaN when the values hold ``inf``."""
     dof = pl.col("count") - ddof
-    return pl.when(dof > 0).then((pl.col("m2_scaled") / dof.cast(pl.Float64)).sqrt() * pl.col("scale"))
+    std = (pl.col("m2_scaled") / dof.cast(pl.Float64)).sqrt() * pl.col("scale")
+    return pl.when(dof > 0).then(pl.when(_infinite()).then(pl.lit(math.nan)).otherwise(std))
 
 
 def norm_expr(p: float) -> pl.Expr:

@@ -72,6 +72,7 @@ __all__ = [
     "float_dtype",
     "inverse_of_unit_std",
     "inverse_scale",
+    "is_pandas_frame",
     "is_wide_integer",
     "max_abs",
     "numeric_expr",
@@ -472,3 +473,9 @@ def check_open_unit_interval(value: object, param: str, method: str, *, closed_l
         msg = f"polars_norm.{method}: {param}={value!r} must be in {interval}"
         raise ValueError(msg)
     return number
+
+
+def is_pandas_frame(obj: object) -> bool:
+    """Whether ``obj`` is a pandas DataFrame (without importing pandas: none can exist unless it was imported)."""
+    pandas = sys.modules.get("pandas")
+    return pandas is not None and isinstance(obj, pandas.DataFrame)

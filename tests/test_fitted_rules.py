@@ -216,3 +216,41 @@ def test_fit_of_unknown_sources_names_what_is_accepted() -> None:
     with pytest.raises(TypeError, match="expected a batch as a polars DataFrame, an Arrow table"):
         pn.Accumulator().update("x")  # type: ignore[arg-type]
     assert pn.fit(pa.table({"x": [1.0, 3.0]})).to_frame()["mean"].to_list() == [2.0]
+
+
+def test_to_frame_of_data_holding_inf_reads_as_polars() -> None:
+    for data in ([1.0, 2.0, INF], [1.0, -INF], [INF, -INF, 1.0]):
+        series = pl.Series(data)
+        for acc in (pn.fit(pl.DataFrame({"x": data})), pn.fit(iter([pl.DataFrame({"x": [v]}) for v in data]))):
+            row = acc.to_frame().row(0, named=True)
+            mean, std = series.mean(), series.std()
+            assert isinstance(mean, float) and isinstance(std, float)
+            assert row["mean"] == mean or (math.isnan(row["mean"]) and math.isnan(mean)), data
+            assert math.isnan(row["std"]) and math.isnan(std), data
+
+
+def test_transform_accepts_pandas_and_names_bad_inputs() -> None:
+    frame = pd.DataFrame({"x": [1.0, 2.0, 4.0]})
+    acc = pn.fit(frame)
+    got = acc.transform(frame, "minmax")
+    assert isinstance(got, pl.DataFrame)
+    assert got["x"].to_list() == [0.0, 1 / 3, 1.0]
+    with pytest.raises(TypeError, match="expected a polars DataFrame or LazyFrame, or a pandas DataFrame"):
+        acc.transform([1.0], "zscore")  # type: ignore[arg-type]
+    for spec in (["zscore"], ("zscore",), 5, ("zscore", "ddof")):
+        with pytest.raises(TypeError, match=r"method=.* must be a method name such as 'zscore'"):
+            acc.transform(pl.DataFrame({"x": [1.0]}), spec)  # type: ignore[arg-type]
+
+
+def test_cli_key_dtype_mismatch_names_the_override(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = tmp_path / "d.csv"
+    data.write_text("g,x\n1,1.0\n2,3.0\n1,2.0\n")
+    stats = tmp_path / "s.json"
+    assert main(["fit", str(data), "--by", "g", "--schema-override", "g=String", "-o", str(stats), "-q"]) == 0
+    capsys.readouterr()
+    out = tmp_path / "o.csv"
+    assert main(["transform", str(data), "--stats", str(stats), "-o", str(out), "-q"]) == 1
+    assert "--schema-override g=String" in capsys.readouterr().err
+    assert not out.exists()
+    args = ["transform", str(data), "--stats", str(stats), "-o", str(out), "-q", "--schema-override", "g=String"]
+    assert main(args) == 0

@@ -277,3 +277,40 @@ def test_decimal_keys_recast_to_float_keep_their_sketches() -> None:
         assert frame.schema["g"] == pl.Float64
         assert frame["count"].to_list() == [4]
         assert frame["median"].to_list()[0] in (3.0, 5.0)
+
+
+def test_fitted_keys_that_meet_in_the_comparison_dtype_are_refused() -> None:
+    # two fitted integer keys beyond 2**53 are one Float64: the transform duplicated rows
+    acc = pn.fit(pl.DataFrame({"g": [2**53, 2**53, 2**53 + 1], "x": [1.0, 3.0, 10.0]}), by="g")
+    serve = pl.DataFrame({"g": [float(2**53), 1.0], "x": [2.0, 2.0]})
+    with pytest.raises(TypeError, match=r"different fitted keys .* become one value in .*Float64"):
+        acc.transform(serve, "zscore")
+    assert acc.transform(serve.with_columns(pl.col("g").cast(pl.Int64)), "minmax").height == 2
+    batches = [pl.DataFrame({"g": [2**53, 2**53 + 1], "x": [1.0, 2.0]}), pl.DataFrame({"g": [0.5], "x": [1.0]})]
+    with pytest.raises(TypeError, match="different keys become one value in Float64"):
+        pn.fit(batches, by="g")
+    with pytest.raises(TypeError, match="different keys become one value in Float64"):
+        pn.fit(batches[0], by="g") + pn.fit(batches[1], by="g")
+
+
+def test_keys_the_comparison_dtype_cannot_hold() -> None:
+    # a microsecond key of year 9999 has no nanosecond value: it matches nothing (it raised a strict-cast error)
+    t = [dt.datetime(2024, 1, 1), dt.datetime(9999, 12, 31)]
+    acc = pn.fit(pl.DataFrame({"t": t, "x": [1.0, 3.0]}), by="t")
+    serve = pl.DataFrame({"t": pl.Series([dt.datetime(2024, 1, 1), None]).cast(pl.Datetime("ns")), "x": [2.0, 2.0]})
+    for method, want in (("minmax", 1.0), ("quantile", 0.5)):  # the 2024 group holds the single value 1.0
+        for got in (acc.transform(serve.lazy(), method).collect(engine="streaming"), acc.transform(serve, method)):
+            assert got["x"].to_list() == [want, None]
+    # the frame's year-9999 key cannot be a nanosecond fitted key, nor the null group
+    acc_ns = pn.fit(
+        pl.DataFrame({"t": pl.Series([dt.datetime(2024, 1, 1), None]).cast(pl.Datetime("ns")), "x": [1.0, 5.0]}),
+        by="t",
+    )
+    frame = pl.DataFrame({"t": [dt.datetime(9999, 1, 1), dt.datetime(2024, 1, 1), None], "x": [2.0, 1.0, 5.0]})
+    assert acc_ns.transform(frame, "minmax")["x"].to_list() == [None, 0.0, 0.0]
+    batches = [
+        pl.DataFrame({"t": [dt.datetime(9999, 12, 31)], "x": [1.0]}),
+        pl.DataFrame({"t": pl.Series([dt.datetime(2024, 1, 1)]).cast(pl.Datetime("ns")), "x": [1.0]}),
+    ]
+    with pytest.raises(TypeError, match=r"by key 't' cannot be held in Datetime\(time_unit='ns'"):
+        pn.fit(batches, by="t")
