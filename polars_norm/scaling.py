@@ -445,7 +445,8 @@ def robust(
         return on_columns(x, out)
 
     def build_integers(x: pl.Expr, dtype: pl.DataType) -> pl.Expr:
-        if x.meta.is_scalar():
+        if x.meta.is_scalar() or dtype not in (pl.Int64, pl.UInt64, pl.Int128, pl.UInt128):
+            # narrower integers are exact as Float64, and so are their quantiles' differences
             return build(x.cast(pl.Float64), pl.Float64)
         if dtype in (pl.Int64, pl.UInt64):
             kernel = partial(
