@@ -48,6 +48,7 @@ import json
 import math
 import os
 import struct
+import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -84,6 +85,15 @@ _NON_FINITE = ("nan", "inf", "-inf")
 _INT64_MAX = 2**63 - 1
 #: How far (relative to the extremes) a fitted mean may lie outside [min, max] by rounding.
 _MEAN_SLACK = 1e-6
+#: ``|mean_lo|`` is at most half an ulp of ``mean``; allowed: this many times ``max(|mean|, smallest normal)``.
+_MEAN_LO_ULPS = 2.0**-50
+#: Relative rounding allowed in the bounds of ``m2_scaled`` and ``powsum_<p>``.
+_SUM_RTOL = 1e-9
+#: Absolute rounding allowed in ``m2_scaled``, per value, in units of ``max|x| / scale``: ``count * (_M2_ABS * a)**2``
+#: (a pilot mean off by a few ulps leaves that much on a constant or nearly constant column).
+_M2_ABS = 2.0**-45
+#: Absolute rounding allowed per value in ``powsum_<p>`` (terms that underflow).
+_TINY = sys.float_info.min
 
 
 class StatsFileError(ValueError):
@@ -332,29 +342,94 @@ class _Checker:
         return row, blob
 
     def consistent(self, row: Mapping[str, Any], raw: Mapping[str, Any], field: str, fields: Sequence[str]) -> None:
+        """The statistics against each other, as a fit or merge writes them (:mod:`polars_norm.moments`).
+
+        With ``a = max(|min|, |max|) / scale`` and ``r = max / scale - min / scale`` (in units of ``scale``),
+        a column with ``count > 0`` has a ``scale`` that is a power of two (with ``1/2 <= a < 4`` for finite
+        data not all zero, or ``a < 1`` at the smallest scale, ``2**-1022``), ``mean == min`` and ``mean_lo == 0``
+        if ``min == max``, else a ``mean`` within [min, max] and a ``mean_lo`` of at most about an ulp of it,
+        ``0 <= m2_scaled <= count * r**2`` and ``a**p <= powsum_p <= count * a**p``, each up to rounding.
+        Data holding +-inf, or spanning more than the float range, give what a fit writes for them: a mean of
+        inf or NaN with a NaN ``mean_lo`` (a merge overflows), a ``powsum_p`` of inf (or NaN: ``inf * 0`` when a
+        merge rescales it). A column without data has null ``mean``, ``mean_lo`` (or 0), ``scale``, ``min`` and
+        ``max``, and zero sums.
+        """
         count = row["count"]
         floats = [f for f in fields if f not in _COUNTS]
+        sums = [f for f in floats if f == "m2_scaled" or f.startswith("powsum_")]
         for f in floats:
             v = row[f]
-            if count == 0 and f in ("mean", "min", "max") and v is not None:
+            if count == 0 and f in ("mean", "scale", "min", "max") and v is not None:
                 self.bad(self.sub(field, f), raw[f], "null (count is 0)")
+            if count == 0 and f == "mean_lo" and v not in (None, 0.0):
+                self.bad(self.sub(field, f), raw[f], "null or 0 (count is 0)")
             if count > 0 and v is None:
                 self.bad(self.sub(field, f), v, f"a number (count is {count})")
             if v is None:
                 continue
             if f == "scale" and not v > 0:
                 self.bad(self.sub(field, f), raw[f], "a number > 0")
-            if (f == "m2_scaled" or f.startswith("powsum_")) and v < 0:
+            if f in sums and v < 0:
                 self.bad(self.sub(field, f), raw[f], "a number >= 0")
+            if count == 0 and f in sums and v != 0:
+                self.bad(self.sub(field, f), raw[f], "0 (count is 0)")
             if f in ("min", "max") and math.isnan(v):
                 self.bad(self.sub(field, f), raw[f], "a number (NaN is never a valid value)")
         if count > 0:
-            lo, hi, mean = row["min"], row["max"], row["mean"]
-            if lo > hi:
-                self.fail(self.sub(field, "min"), f"min {lo!r} is greater than max {hi!r}")
+            self.consistent_data(row, raw, field, sums)
+
+    def consistent_data(self, row: Mapping[str, Any], raw: Mapping[str, Any], field: str, sums: Sequence[str]) -> None:
+        count, lo, hi, mean, scale = row["count"], row["min"], row["max"], row["mean"], row["scale"]
+        if lo > hi:
+            self.fail(self.sub(field, "min"), f"min {lo!r} is greater than max {hi!r}")
+        if not math.isfinite(scale) or math.frexp(scale)[0] != 0.5:
+            self.bad(self.sub(field, "scale"), raw["scale"], f"a power of two (count is {count})")
+        finite = math.isfinite(lo) and math.isfinite(hi)
+        a = max(abs(lo), abs(hi)) / scale
+        # pow2_scale: 2**floor(log2 max|x|), its exponent clipped to [-1022, 1022]; the largest of those in a merge
+        if finite and a > 0 and not (0.5 <= a < 4 or (scale == sys.float_info.min and a < 1)):
+            maxabs = max(abs(lo), abs(hi))
+            self.bad(self.sub(field, "scale"), raw["scale"], f"a power of two near max(|min|, |max|) = {maxabs!r}")
+        overflows = math.isinf(hi - lo)  # +-inf in the data, or a span beyond the float range
+        if lo == hi:
+            if mean != lo:
+                self.fail(self.sub(field, "mean"), f"mean {mean!r} is not the value {lo!r} of a constant column")
+        elif not overflows:
             slack = _MEAN_SLACK * max(abs(lo), abs(hi))
-            if not math.isnan(mean) and not lo - slack <= mean <= hi + slack:
+            if not lo - slack <= mean <= hi + slack:
                 self.fail(self.sub(field, "mean"), f"mean {mean!r} is outside [min, max] = [{lo!r}, {hi!r}]")
+        mean_lo = row["mean_lo"]
+        if lo == hi:
+            if mean_lo != 0:
+                self.bad(self.sub(field, "mean_lo"), raw["mean_lo"], f"0 (min == max == {lo!r})")
+        elif math.isfinite(mean):
+            bound = _MEAN_LO_ULPS * max(abs(mean), sys.float_info.min)
+            if not abs(mean_lo) <= bound:
+                what = f"a number with |mean_lo| <= {bound!r} (the rounding error of mean {mean!r})"
+                self.bad(self.sub(field, "mean_lo"), raw["mean_lo"], what)
+        elif not math.isnan(mean_lo):
+            self.bad(self.sub(field, "mean_lo"), raw["mean_lo"], f'"nan" (the rounding error of mean {mean!r})')
+        n = float(count)
+        for f in sums:
+            v, sub = row[f], self.sub(field, f)
+            if f == "m2_scaled":
+                if not math.isfinite(v):
+                    self.bad(sub, raw[f], "a finite number")
+                spread, noise = hi / scale - lo / scale, _M2_ABS * a
+                top = n * spread * spread * (1 + _SUM_RTOL) + n * noise * noise
+                if finite and not v <= top:
+                    self.bad(sub, raw[f], f"a number in [0, {top!r}] (count * ((max - min) / scale)**2)")
+                continue
+            p = float(f.removeprefix("powsum_"))
+            least, most = _power(a, p), n * _power(a, p)
+            low, high = least * (1 - _SUM_RTOL) - n * _TINY, most * (1 + _SUM_RTOL) + n * _TINY
+            if math.isinf(most):  # the sum may overflow, and a merge's rescaling of inf gives NaN
+                ok = math.isnan(v) or v >= low
+            else:
+                ok = low <= v <= high
+            if not ok:
+                span = f"[{max(low, 0.0)!r}, {high!r}]"
+                self.bad(sub, raw[f], f"a number in {span} (a**p to count * a**p for a = max(|min|, |max|) / scale)")
 
     def groups(self, value: Any, meta: Mapping[str, Any], fields: Sequence[str]) -> dict[str, list[Any]]:
         by: list[str] = meta["by"]
@@ -463,6 +538,14 @@ def kll_problem(blob: bytes) -> str | None:
     if not lo <= hi or np.isnan(items).any() or (items.size and (items.min() < lo or items.max() > hi)):
         return "NaN values, or values outside its [min, max]"
     return None
+
+
+def _power(a: float, p: float) -> float:
+    """``a ** p``, inf when it overflows (Python raises)."""
+    try:
+        return float(a**p)
+    except OverflowError:
+        return math.inf
 
 
 def _canonical(value: Any, dtype: pl.DataType) -> Any:

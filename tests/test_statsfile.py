@@ -813,3 +813,217 @@ def test_fuzz_malformed_files(
         assert got.keys() == want.keys()
         for method, frame in want.items():
             assert_frame_equal(got[method], frame)
+
+
+# -- consistency of the statistics (mean_lo, scale, m2_scaled, powsum_<p>) ------------------------------------------
+_BIG = sys.float_info.max
+_SPECIALS = [None, math.nan, math.inf, -math.inf]
+
+
+def _signed(magnitude: st.SearchStrategy[float]) -> st.SearchStrategy[float]:
+    return st.tuples(st.booleans(), magnitude).map(lambda t: -t[1] if t[0] else t[1])
+
+
+def _steps(v: float, k: int) -> float:
+    for _ in range(abs(k)):
+        v = math.nextafter(v, math.copysign(math.inf, k))
+    return v
+
+
+_KINDS: dict[str, st.SearchStrategy[Any]] = {
+    "random": st.floats(-1e6, 1e6),
+    "offset": st.integers(-1000, 1000).map(lambda k: 1e12 + k / 1024),
+    "huge": _signed(st.floats(1e300, _BIG)),
+    "tiny": st.floats(-1e-300, 1e-300),
+    "subnormal": st.floats(-sys.float_info.min, sys.float_info.min),
+    "any": st.floats(allow_nan=False, allow_infinity=False),
+    "zeros": st.sampled_from([0.0, -0.0]),
+}
+
+
+@st.composite
+def _real_frames(draw: st.DrawFn) -> pl.DataFrame:
+    """A frame of the kinds a fit meets: random, offset, huge, tiny, subnormal, constant, nearly constant, zeros;
+    with nulls, NaN and +-inf or not; Float64, Float32 or Int64."""
+    n = draw(st.integers(0, 30))
+    dtype = draw(st.sampled_from([pl.Float64, pl.Float64, pl.Float32, pl.Int64]))
+    kind = draw(st.sampled_from([*_KINDS, "constant", "nearly constant"]))
+    if dtype == pl.Int64:
+        elements: st.SearchStrategy[Any] = draw(
+            st.sampled_from([st.integers(-(2**62), 2**62), st.integers(-3, 3), st.just(draw(st.integers()))])
+        ).filter(lambda v: -(2**63) <= v < 2**63)
+    elif kind == "constant":
+        elements = st.just(draw(_KINDS[draw(st.sampled_from(list(_KINDS)))]))
+    elif kind == "nearly constant":
+        base = draw(_KINDS[draw(st.sampled_from(list(_KINDS)))])
+        elements = st.integers(-3, 3).map(functools.partial(_steps, base))
+    else:
+        elements = _KINDS[kind]
+    if dtype == pl.Float32:
+        elements = elements.filter(lambda v: abs(v) <= 3.4e38)
+    if draw(st.booleans()):
+        specials = [None] if dtype == pl.Int64 else _SPECIALS
+        elements = st.one_of(elements, elements, elements, st.sampled_from(specials))
+    values = draw(st.lists(elements, min_size=n, max_size=n))
+    keys = draw(st.lists(st.integers(0, 2), min_size=n, max_size=n))
+    x = pl.Series("x", values, dtype=pl.Int64 if dtype == pl.Int64 else pl.Float64)
+    return pl.DataFrame([pl.Series("g", keys, dtype=pl.Int64), x.cast(dtype)])
+
+
+def _fit_as(frame: pl.DataFrame, how: str, parts: int, **kw: Any) -> pn.Accumulator:
+    """Fit ``frame`` as one frame, lazily, in batches, or in ``parts`` merged with ``+`` or ``merge_all``."""
+    size = -(-frame.height // parts) if frame.height else 1
+    pieces = [frame.slice(i, size) for i in range(0, max(frame.height, 1), size)]
+    if how == "frame":
+        return pn.fit(frame, **kw)
+    if how == "lazy":
+        return pn.fit(frame.lazy(), batch_rows=max(size, 1), **kw)
+    if how == "batches":
+        return pn.fit(pieces, **kw)
+    accs = [pn.fit(p, **kw) for p in pieces]
+    if how == "merge_all":
+        return pn.Accumulator.merge_all(accs)
+    out = accs[0]
+    for acc in accs[1:]:
+        out = out + acc
+    return out
+
+
+def _round_trips(tmp_path: Path, acc: pn.Accumulator) -> dict[str, Any]:
+    path, doc = _saved(tmp_path, acc)
+    back = pn.Accumulator.load(path)  # a real fit's file is never rejected
+    assert _same(_canonical(statsfile.to_document(back)), _canonical(doc))
+    return doc
+
+
+_ORDERS = st.sampled_from([(1.0, 2.0), (0.5, 1.0, 3.0), (2.0,), (1.5,), (0.25, 4.0, 7.5)])
+
+
+@settings(deadline=None, max_examples=300)
+@given(
+    frames=st.lists(_real_frames(), min_size=1, max_size=3),
+    grouped=st.booleans(),
+    orders=_ORDERS,
+    how=st.sampled_from(["frame", "lazy", "batches", "plus", "merge_all"]),
+    parts=st.integers(1, 3),
+    pooled=st.booleans(),
+)
+def test_real_fits_always_load(
+    tmp_path_factory: pytest.TempPathFactory,
+    frames: list[pl.DataFrame],
+    grouped: bool,
+    orders: tuple[float, ...],
+    how: str,
+    parts: int,
+    pooled: bool,
+) -> None:
+    """Whatever a fit, a batched fit or a merge writes loads back as the same statistics (the checks reject none)."""
+    frame = pl.concat([f.cast({"x": frames[0].schema["x"]}, strict=False) for f in frames])
+    kw: dict[str, Any] = {"columns": "x", "norm_orders": orders, "quantiles": how != "lazy"}
+    acc = _fit_as(frame, how, parts, by="g" if grouped else None, **kw)
+    if grouped and pooled:
+        acc = acc.pooled()
+    _round_trips(tmp_path_factory.mktemp("real"), acc)
+
+
+def _col(values: list[Any], dtype: pl.DataType | None = None) -> pl.DataFrame:
+    return pl.DataFrame({"x": pl.Series(values, dtype=dtype or pl.Float64())})
+
+
+_INF = math.inf
+REAL_FITS: dict[str, Callable[[], pn.Accumulator]] = {
+    "random": lambda: pn.fit(_col(list(RNG.normal(3.0, 2.0, 500)))),
+    "constant": lambda: pn.fit(_col([0.1] * 10)),
+    "constant past the pilot rows": lambda: pn.fit(_col([0.1] * 10_003)),
+    "all zero": lambda: pn.fit(_col([0.0, -0.0, 0.0])),
+    "single value": lambda: pn.fit(_col([-3.0])),
+    "huge": lambda: pn.fit(_col([*RNG.normal(0.0, 1e300, 50), 1.79e308, -1.79e308])),
+    "tiny": lambda: pn.fit(_col(list(RNG.normal(1e-300, 1e-300, 50)))),
+    "subnormal": lambda: pn.fit(_col([5e-324, 1e-310, -2e-315, 0.0])),
+    "one inf": lambda: pn.fit(_col([1.0, _INF])),
+    "both infs": lambda: pn.fit(_col([-_INF, _INF, 2.0])),
+    "only inf": lambda: pn.fit(_col([_INF, _INF])),
+    "pilot far below": lambda: pn.fit(_col([1e-300] * 10_000 + [1e300] * 5)),
+    "span beyond the float range": lambda: pn.fit(_col([-1.7e308] * 10_000 + [1.7e308] * 10_000)),
+    "nearly constant": lambda: pn.fit(_col([1.0] * 10_000 + [1.0 + 2**-52] * 3)),
+    "grouped": lambda: pn.fit(DATA, by="g"),
+    "norm orders": lambda: pn.fit(_col(list(RNG.normal(0.0, 1.0, 100))), norm_orders=(0.5, 1, 3)),
+    "float32": lambda: pn.fit(_col([1.5, -2.25, 3.4e38, 1e-45], pl.Float32())),
+    "integers": lambda: pn.fit(_col([2**62, -(2**62), 7, 0], pl.Int64())),
+    "merged": lambda: pn.fit(_col([1.0, 2.0])) + pn.fit(_col([1e300, -5.0])),
+    "merged with zeros": lambda: pn.fit(_col([0.0])) + pn.fit(_col([1e-300])) + pn.fit(_col([], pl.Float64())),
+    "merged with inf": lambda: pn.fit(_col([1.0, _INF])) + pn.fit(_col([1e300, 2.0])),
+    "merged infs": lambda: pn.fit(_col([-_INF, 1.0])) + pn.fit(_col([_INF, 2.0])),
+    "merged beyond the float range": lambda: pn.fit(_col([-1.7e308])) + pn.fit(_col([1.7e308])),
+    "merged groups": lambda: (
+        pn.fit(DATA, by="g", norm_orders=(0.5, 3)) + pn.fit(DATA.reverse(), by="g", norm_orders=(0.5, 3))
+    ),
+    "pooled": lambda: pn.fit(DATA, by="g").pooled(),
+}
+
+
+@pytest.mark.parametrize("case", list(REAL_FITS))
+def test_real_fits_load(tmp_path: Path, case: str) -> None:
+    """Each kind of data a fit meets (a merge of +-1.7e308 has mean inf and mean_lo NaN: it was rejected)."""
+    _round_trips(tmp_path, REAL_FITS[case]())
+
+
+def _edited(tmp_path: Path, acc: pn.Accumulator, **stats: Any) -> str:
+    """The load error of ``acc``'s file with the first group's ``x`` statistics set to ``stats``."""
+    path, doc = _saved(tmp_path, acc)
+    pn.Accumulator.load(path)  # as saved, it loads
+    doc["groups"][0]["columns"]["x"].update(stats)
+    return _load_error(_write(path, doc))
+
+
+FOUR = _col([1.0, 2.0, 3.0, 4.0])  # count 4, max 4: scale 4, powsum_2 = 30 / 16
+X_FIELD = r"groups\[0\]\.columns\.x\.?"  # then the field: .mean_lo, or ['powsum_0.5']
+INCONSISTENT: dict[str, tuple[Callable[[], pn.Accumulator], dict[str, Any], str]] = {
+    "mean_lo nan": (lambda: pn.fit(FOUR), {"mean_lo": "nan"}, r"mean_lo: expected a number with \|mean_lo\| <= "),
+    "mean_lo 1e300": (lambda: pn.fit(FOUR), {"mean_lo": 1e300}, r"mean_lo: expected a number with \|mean_lo\|"),
+    "mean_lo inf": (lambda: pn.fit(FOUR), {"mean_lo": "-inf"}, r"mean_lo: expected a number with \|mean_lo\|"),
+    "mean_lo two ulps": (lambda: pn.fit(FOUR), {"mean_lo": 2.5 * 2**-49}, r"mean_lo: expected a number with"),
+    "mean_lo of a constant": (lambda: pn.fit(_col([7.0, 7.0])), {"mean_lo": 1e-16}, r"mean_lo: expected 0 \(min =="),
+    "mean_lo with inf data": (
+        lambda: pn.fit(_col([1.0, _INF])),
+        {"mean_lo": 1e300},
+        r"mean_lo: expected \"nan\" \(the rounding error of mean inf\)",
+    ),
+    "mean_lo without data": (lambda: pn.fit(_col([None])), {"mean_lo": 3.0}, r"mean_lo: expected null or 0"),
+    "mean nan of finite data": (lambda: pn.fit(FOUR), {"mean": "nan", "mean_lo": "nan"}, r"mean: mean nan is outside"),
+    "mean of a constant": (lambda: pn.fit(_col([7.0])), {"mean": 7.000001}, r"mean: mean 7\.000001 is not the value"),
+    "powsum_2 zero": (lambda: pn.fit(FOUR), {"powsum_2": 0.0}, r"powsum_2: expected a number in \[0\.99"),
+    "powsum_2 too large": (lambda: pn.fit(FOUR), {"powsum_2": 4.5}, r"powsum_2: expected a number in \["),
+    "powsum_1 nan": (lambda: pn.fit(FOUR), {"powsum_1": "nan"}, r"powsum_1: expected a number in \["),
+    "powsum_1 inf": (lambda: pn.fit(FOUR), {"powsum_1": "inf"}, r"powsum_1: expected a number in \["),
+    "powsum of zeros": (lambda: pn.fit(_col([0.0, 0.0])), {"powsum_2": 1.0}, r"powsum_2: expected a number in \[0\.0,"),
+    "powsum finite with inf data": (lambda: pn.fit(_col([1.0, _INF])), {"powsum_1": 2.0}, r"powsum_1: expected"),
+    "powsum without data": (lambda: pn.fit(_col([None])), {"powsum_1": 2.0}, r"powsum_1: expected 0"),
+    "powsum 0.5": (
+        lambda: pn.fit(FOUR, norm_orders=(0.5, 1, 3)),
+        {"powsum_0.5": 0.5},
+        r"\['powsum_0\.5'\]: expected a number in \[",
+    ),
+    "m2 nan": (lambda: pn.fit(FOUR), {"m2_scaled": "nan"}, r"m2_scaled: expected a finite number, got 'nan'"),
+    "m2 inf": (lambda: pn.fit(FOUR), {"m2_scaled": "inf"}, r"m2_scaled: expected a finite number, got 'inf'"),
+    "m2 inf with inf data": (lambda: pn.fit(_col([1.0, _INF])), {"m2_scaled": "inf"}, r"m2_scaled: expected a finite"),
+    "m2 too large": (lambda: pn.fit(FOUR), {"m2_scaled": 2.5}, r"m2_scaled: expected a number in \[0, 2\.2500"),
+    "m2 of a constant": (lambda: pn.fit(_col([3.0, 3.0])), {"m2_scaled": 0.5}, r"m2_scaled: expected a number in \[0,"),
+    "m2 without data": (lambda: pn.fit(_col([None])), {"m2_scaled": 1.0}, r"m2_scaled: expected 0"),
+    "scale not a power of two": (lambda: pn.fit(FOUR), {"scale": 3.0}, r"scale: expected a power of two \(count is 4"),
+    "scale inf": (lambda: pn.fit(FOUR), {"scale": "inf"}, r"scale: expected a power of two"),
+    "scale far from the data": (
+        lambda: pn.fit(FOUR, norm_orders=()),
+        {"scale": 2.0**-40, "m2_scaled": 1e20},
+        r"scale: expected a power of two near max\(\|min\|, \|max\|\) = 4\.0, got 9\.09",
+    ),
+    "scale without data": (lambda: pn.fit(_col([None])), {"scale": 1.0}, r"scale: expected null"),
+}
+
+
+@pytest.mark.parametrize("case", list(INCONSISTENT))
+def test_inconsistent_statistics_are_rejected(tmp_path: Path, case: str) -> None:
+    """An edited, re-checksummed file whose statistics no fit writes: one error naming the field."""
+    fit, stats, pattern = INCONSISTENT[case]
+    message = _edited(tmp_path, fit(), **stats)
+    assert re.search(X_FIELD + pattern, message), message
