@@ -67,7 +67,7 @@ class GroupKnots:
         groups = len(sketches)
         group, xs, fs = stacked_cdf_knots(sketches)
         size = np.bincount(group, minlength=groups).astype(np.float64)
-        start = np.r_[0.0, np.cumsum(size)[:-1]]
+        start = np.cumsum(size) - size
         finite = np.isfinite(xs)
         lo = np.full(groups, np.inf)
         hi = np.full(groups, -np.inf)
@@ -89,7 +89,9 @@ class GroupKnots:
         self.x_keys = pl.Series(np.r_[2.0 * group + position, sentinel], dtype=pl.Float64)
         self.f_keys = pl.Series(np.r_[2.0 * group + fs, sentinel], dtype=pl.Float64)
         fields = {"n": n, "start": start, "size": size, "x_lo": lo, "x_span": span}
-        self.fields = {k: pl.Series(v, dtype=pl.Float64).fill_nan(None) for k, v in fields.items()}
+        # one empty group more, so that the fields are never an empty literal (a fit without groups)
+        empty = {"n": np.nan, "start": float(group.size), "size": 0.0, "x_lo": 0.0, "x_span": 1.0}
+        self.fields = {k: pl.Series(np.r_[v, empty[k]], dtype=pl.Float64).fill_nan(None) for k, v in fields.items()}
 
     def stages(self, column: str, g: pl.Expr, opts: Mapping[str, Any], inverse: bool, prefix: str) -> list[pl.Expr]:
         """Helper columns, named ``prefix + ...``, each added in a ``with_columns`` of its own, in order.

@@ -254,3 +254,16 @@ def test_cli_key_dtype_mismatch_names_the_override(tmp_path: Path, capsys: pytes
     assert not out.exists()
     args = ["transform", str(data), "--stats", str(stats), "-o", str(out), "-q", "--schema-override", "g=String"]
     assert main(args) == 0
+
+
+@pytest.mark.parametrize("method", LOCATION_SCALE)
+def test_grouped_fit_without_groups_gives_null(method: str, tmp_path: Path) -> None:
+    # a grouped fit of no rows (or a stats file with "groups": []): quantile raised a ShapeError
+    acc = pn.fit(pl.DataFrame({"g": [], "x": []}, schema={"g": pl.String, "x": pl.Float64}), by="g")
+    acc.save(tmp_path / "s.json")
+    serve = pl.DataFrame({"g": ["a", None], "x": [1.0, float("nan")]})
+    for fitted in (acc, pn.Accumulator.load(tmp_path / "s.json")):
+        for unseen in ("null", "global"):
+            got = fitted.transform(serve.lazy(), method, unseen=unseen).collect(engine="streaming")["x"].to_list()
+            assert got[0] is None and math.isnan(got[1]), (method, unseen, got)
+        assert fitted.inverse_transform(serve, method)["x"].to_list()[0] is None
