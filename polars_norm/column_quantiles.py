@@ -2,14 +2,14 @@
 
 :func:`polars_norm.robust` needs the median and two more quantiles of each
 column. Polars computes each ``quantile`` with its own selection, and its
-default (streaming) engine runs them about 8x slower than in memory. Here
+default (streaming) engine runs them much slower than in memory. Here
 numpy's introselect (``ndarray.partition``) finds every order statistic the
 three quantiles interpolate between, in one copy of the column: the median's
 first, then those below it and those above it in the two halves, on two
 threads (numpy releases the GIL); a short or heavily tied part is sorted
-instead, where introselect is slower. Measured on one column of 10M Float64:
-27 ms, against 67 ms for numpy's SIMD sort and 74 ms for Polars' three
-``Series.quantile`` calls. The kernel sees the whole column (per
+instead, where introselect is slower. A selection is faster than numpy's
+SIMD sort and than Polars' three ``Series.quantile`` calls (the robust rows
+of docs/benchmarks.md). The kernel sees the whole column (per
 group under ``.over`` and ``group_by().agg``), as any quantile does, and the
 final affine map runs in Polars, so nulls, NaN and dtypes follow
 :mod:`polars_norm.semantics` as in every other method.
@@ -36,13 +36,13 @@ FloatArray = np.ndarray[Any, np.dtype[np.float64]]
 _PARALLEL_SIZE = 1 << 20
 #: From this length on, the affine map runs in numpy on two threads. Below it
 #: Polars' own arithmetic is as fast: numpy's fresh output pages cost more than
-#: the second thread saves (3M values: 14.7 against 10.5 ms for the kernel).
+#: the second thread saves.
 _AFFINE_SIZE = 1 << 22
 #: Arrays up to this long are sorted: cheaper than a selection's Python steps.
 _SORT_SIZE = 4096
 #: A part of which more than this share (in a strided sample) equals the value
 #: it was split at is sorted instead: numpy's introselect slows to a crawl on
-#: such a part (3M values of 3 distinct ones: 45 ms, against 1.2 ms to sort).
+#: such a part (a few distinct values), where a sort stays fast.
 _TIED_SHARE = 1.0 / 16.0
 
 
@@ -130,7 +130,7 @@ def _nan_count_and_extremes(valid: pl.Series, values: FloatArray) -> tuple[int, 
         return int(nans), lo, hi
     if values.size == 0:
         return 0, None, None
-    # A short column (many small groups; a Polars query costs ~75 us a call) is
+    # A short column (many small groups, where a Polars query's fixed cost per call dominates) is
     # sorted here, NaN last; its selection sorts it again, which on sorted
     # values is cheap.
     values.sort()
@@ -165,9 +165,9 @@ def _affine_block(x: FloatArray, out: FloatArray, shift: float, scale: float) ->
 def _affine(s: pl.Series, shift: float, scale: float) -> pl.Series:
     """``(s - shift) * scale``; a long column without nulls by numpy, on two threads.
 
-    Polars runs this single-threaded inside a kernel: 8 ms on 10M values,
-    against 5.5 ms here, which counts under the streaming engine, where the
-    columns' kernels run one after another.
+    Polars runs this single-threaded inside a kernel; two numpy threads are
+    faster on long columns, which counts under the streaming engine, where
+    the columns' kernels run one after another.
     """
     if s.null_count() or s.len() < _AFFINE_SIZE:
         out: pl.Series = (s - shift) * scale

@@ -8,10 +8,11 @@ whole-column sorting, so unlike the row-wise functions in
 
 It runs as one numpy kernel over all the columns (``map_batches`` on a
 struct of them, per group under ``.over`` and ``group_by().agg``), because
-that measured 5x faster than the native route it replaced (``sort``,
-``rank``, ``gather`` and ``cum_sum`` per column, 0.87x the numpy reference on
-8 columns x 1M rows): numpy's SIMD ``argsort`` ranks a column in 20 ms where
-Polars' ``rank`` takes 55 ms, and the columns are ranked on parallel threads.
+that is several times faster than the native route it replaced (``sort``,
+``rank``, ``gather`` and ``cum_sum`` per column, slower than the numpy
+reference): numpy's SIMD ``argsort`` ranks a column faster than Polars'
+``rank``, and the columns are ranked on parallel threads. The
+``quantile_normalize`` rows of docs/benchmarks.md compare it with numpy.
 The kernel needs whole columns, as any quantile normalization does: under the
 streaming engine Polars hands it the whole input.
 """

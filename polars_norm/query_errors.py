@@ -8,7 +8,7 @@ the eager, lazy and streaming engines alike.
 
 Polars limitation
 -----------------
-Polars 2.1 has no expression that raises an error of one's own: no
+Polars has no expression that raises an error of one's own: no
 ``pl.raise``/``Expr.assert``. Requests: pola-rs/polars#15184 (a lazily
 evaluated error expression), #16120 (``Expr.assert_all_true``), the RFC
 #23364 (lazy assertion expressions); the ``LazyFrame.assert_err`` pull request
@@ -21,7 +21,7 @@ The workaround here is a Python function run through ``map_batches`` on the
 condition, declared elementwise (each row's output, ``True``, depends on that
 row only; the error is a side effect): one call per column, or per morsel
 under the streaming engine, even under ``.over`` (a scalar condition there
-would cost a Python call per group: 1.8x slower with 100k groups), never a
+would cost a Python call per group, slow with many groups), never a
 Python loop over rows. A Python exception raised there reaches the caller
 with its class and message intact. A per-row condition (``b < b.shift(1)``
 rather than its ``.any()``) needs no aggregate, so the streaming engine

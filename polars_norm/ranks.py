@@ -64,9 +64,9 @@ def quantile(
     under the normal output (it clips them); with ``offset`` in ``[0, 1)`` the
     output here stays finite.
 
-    Speed: in a LazyFrame, Polars 2.1's default engine ranks through its
-    streaming engine, about 1.8x slower on data already in memory;
-    ``collect(engine="in-memory")`` avoids that.
+    Speed: in a LazyFrame, Polars' default engine ranks through its
+    streaming engine, slower on data already in memory;
+    ``collect(engine="in-memory")`` avoids that (docs/semantics.md, "Cost").
 
     References
     ----------

@@ -52,8 +52,8 @@ def inverse_std(x: pl.Expr, centered: pl.Expr, *, ddof: int, nan: NanPolicy) -> 
 
     - The variance is taken over ``x - mean``: centering first makes Polars'
       variance exact to rounding even on data such as ``1e12 + N(0, 1)``,
-      where ``x.var()`` is off by about 6e-6 on 10M shuffled values and by a
-      factor of 4 on the same values sorted (Polars 2.1).
+      where ``x.var()`` loses most of its digits, more on sorted values than
+      on shuffled ones (docs/semantics.md, "Precision").
     - The centered values are divided by ``2**k``, the power of two with
       ``2**k <= max|x| < 2**(k+1)`` (exact), so magnitudes of 1e+-300 neither
       overflow nor underflow when squared, and the standard deviation comes
@@ -71,7 +71,7 @@ def inverse_std(x: pl.Expr, centered: pl.Expr, *, ddof: int, nan: NanPolicy) -> 
     # three times; max_abs is null without data, and k is then 0)
     # max|x| skipping NaN even when propagating: with a NaN the standard
     # deviation is NaN whatever k is, and NaN-propagating max/min run at
-    # half the speed of Polars' NaN-skipping ones.
+    # slower than Polars' NaN-skipping ones.
     k = std_unit_exponent(max_abs(x, "ignore"))
     unit_std = valid_values(centered * pl.lit(2.0).pow(-k), nan, like=x).std(ddof)
     return inverse_of_unit_std(unit_std, k)
@@ -325,7 +325,7 @@ def robust_integers(
     if s.null_count() == s.len():  # no data: null stays null
         out = s.cast(pl.Float64)
         return out
-    valid = s.drop_nulls() if s.null_count() else s  # drop_nulls costs 45 us: many small groups
+    valid = s.drop_nulls() if s.null_count() else s  # drop_nulls has a fixed cost: many small groups
     array = valid.to_numpy().copy()  # reordered in place
     n = array.size
     q_lo, q_hi = quantile_range
@@ -390,10 +390,10 @@ def robust(
 
     The quantiles come from numpy's introselect over one copy of each column
     (or group), run through ``map_batches`` (:mod:`polars_norm.column_quantiles`):
-    about 2-3x faster than Polars' own ``quantile`` eagerly, and 10x or more in
-    a lazy query, whose default (streaming) engine runs ``quantile`` slowly and calls
-    the columns' kernels one after another; ``collect(engine="in-memory")``
-    runs them in parallel.
+    faster than Polars' own ``quantile``, eagerly and more so in a lazy query,
+    whose default (streaming) engine runs ``quantile`` slowly and calls the
+    columns' kernels one after another; ``collect(engine="in-memory")`` runs
+    them in parallel. The robust rows of docs/benchmarks.md measure it.
 
     Examples
     --------

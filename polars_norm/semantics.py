@@ -340,7 +340,8 @@ def inverse_scale(scale: pl.Expr, *, is_zero: pl.Expr | None = None, zero_invers
 
     ``scale`` appears once in the result: an eager ``DataFrame.select`` does
     not eliminate common subexpressions, so every extra reference to a
-    statistic would compute it again (measured: up to 17x slower).
+    statistic would compute it again (the cost of a method is in
+    docs/benchmarks.md; the rule in docs/semantics.md, "Cost").
     """
     zero_to = float("inf") if zero_inverse == 0.0 else 1.0 / zero_inverse
     inverse = (1.0 / scale.replace(0.0, zero_to).clip(lower_bound=ZERO_SCALE_FLOOR)).fill_null(zero_inverse)
@@ -356,9 +357,10 @@ def max_abs(x: pl.Expr, nan: NanPolicy) -> pl.Expr:
     when every value is, which is no data: null (through ``replace``, not
     ``fill_nan``, which Polars expands into three references).
     """
-    # ``a.clip(lower_bound=b)`` is ``max(a, b)`` and stays a scalar: Polars 2.1
+    # ``a.clip(lower_bound=b)`` is ``max(a, b)`` and stays a scalar: Polars
     # treats ``max_horizontal`` of two scalars as a column, and broadcasting
-    # that onto the rows costs 3x a plain scalar product (measured).
+    # that onto the rows costs several times a plain scalar product (the
+    # maxabs and unit rows of docs/benchmarks.md).
     if nan == "ignore":
         return x.max().abs().clip(lower_bound=x.min().abs()).replace(float("nan"), None)
     return x.nan_max().abs().clip(lower_bound=x.nan_min().abs())

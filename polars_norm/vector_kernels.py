@@ -7,8 +7,9 @@ division writes the output: three passes over the data where the native
 expression route (:func:`polars_norm.vectors.vector_unit`: a power-of-two
 scale from the row's max and min, a scaled copy, a dot product, a product)
 needs about six and numpy's ``E / np.linalg.norm(E, axis=1)`` five (it
-materializes ``E * E``). Measured on 500k x 384 Float32: 0.08 s, against
-0.19 s for the native route and 0.18-0.20 s for numpy and scikit-learn.
+materializes ``E * E``). The "Embedding vectors" section of
+docs/benchmarks.md measures it against numpy, scikit-learn and hand-written
+Polars.
 
 The kernel is only trusted where plain squaring is exact enough: a row whose
 sum of squares is NaN (a NaN or null element, a null vector), infinite

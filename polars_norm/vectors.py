@@ -4,8 +4,8 @@ Each row holds one vector (an embedding, say); these functions reduce or scale
 each vector by its own statistics, so they are row-local and stream in bounded
 memory. Native Polars operations are used, chosen for speed (the one
 exception: :func:`vector_unit` with ``p=2`` on ``Array`` cells runs a numpy
-kernel through ``map_batches``, 2.4x faster; see
-:mod:`polars_norm.vector_kernels`):
+kernel through ``map_batches``, faster than any native route; see
+:mod:`polars_norm.vector_kernels` and docs/benchmarks.md):
 ``arr.dot`` for sums of squares, ``arr.max``/``arr.min`` for the scale,
 broadcasting of a per-row scalar onto the vector for the output, and
 ``arr.eval`` only with element-wise expressions (which Polars runs on the flat
@@ -278,7 +278,7 @@ def vector_unit(expr: pl.Expr, p: float = 2, *, nan: NanPolicy = "ignore") -> pl
         if p != 2.0 or not vec.is_array:
             return native(x, vec)
 
-        # L2 of fixed-width cells: the numpy kernel (2.4x faster), with the
+        # L2 of fixed-width cells: the numpy kernel (faster: docs/benchmarks.md), with the
         # native route for the rows it cannot take (see polars_norm.vector_kernels).
         def rows_natively(s: pl.Series) -> pl.Series:
             return s.to_frame().select(native(pl.col(s.name), vec)).to_series()

@@ -44,10 +44,9 @@ full accuracy, at 1e-300 as at 1e300 (the column-wise methods' ``dnrm2``
 idea). A zero or undefined window scale "taken as 1" is 1 in the original
 units: the power of two itself in the scaled units (``one=`` of the divisors).
 It costs a multiplication and two cheap aggregates (``max``, ``min``); the
-z-scores read the scaled values as a struct field, computed once, so on 10M
-rows they are no slower than before (measured: ``rolling_zscore(100)`` 367 ms
-before, 328 ms after under an eager ``select``; within 10% either way under
-the lazy engines).
+z-scores read the scaled values as a struct field, computed once, so they
+are no slower than without the scaling (the window rows of
+docs/benchmarks.md compare them with hand-written Polars).
 
 The scale is per column (per group under ``.over``), like the pilot: a Polars
 rolling kernel takes one column, so the values of a window must share one
@@ -59,7 +58,7 @@ the scale, which changes no earlier output unless a window then lies more
 than about 1e280 below the column's largest value. (Choosing per column
 between the values as they are and scaled ones, a ``when/then`` on a scalar,
 would skip the multiplication under an eager ``select``, which runs one
-branch, but a lazy query runs both: 1.4x to 2.6x slower.)
+branch, but a lazy query runs both, which made it slower.)
 
 Zero scale
 ----------
