@@ -14,6 +14,7 @@ zero scale and dtypes are in :mod:`polars_norm.semantics`.
 
 from __future__ import annotations
 
+from polars_norm._version import __version__
 from polars_norm.accumulator import Accumulator
 from polars_norm.ewm import ewm_zscore
 from polars_norm.ewm_by import ewm_zscore_by
@@ -33,8 +34,6 @@ from polars_norm.semantics import ZERO_SCALE_RTOL
 from polars_norm.special import ndtri
 from polars_norm.vector_zscore import vector_zscore
 from polars_norm.vectors import vector_norm, vector_unit
-
-__version__ = "0.1.0"
 
 __all__ = [
     "ZERO_SCALE_RTOL",

@@ -14,18 +14,16 @@ import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import polars as pl
 import pyarrow as pa
 from datasketches import kll_doubles_sketch
 
-from polars_norm import moments, sketch
+from polars_norm import fitted, moments, sketch, statsfile
+from polars_norm.fitted import MethodSpec, Unseen
 from polars_norm.keys import cast_keys, check_key_dtype, common_key_schema
 from polars_norm.semantics import check_ddof, float_dtype, is_pandas_frame
-
-if TYPE_CHECKING:
-    from polars_norm.fitted import MethodSpec, Unseen
 
 __all__ = ["Accumulator"]
 
@@ -220,8 +218,22 @@ class Accumulator:
         return f"Accumulator(columns={list(self.columns)!r}{by}, quantiles={self._quantiles})"
 
     # -- binding to a schema ---------------------------------------------------
-    def _bind(self, schema: Mapping[str, pl.DataType], where: str = "Accumulator.update") -> None:
-        """Choose or check the columns and key dtypes against a batch's schema."""
+    def bind(self, schema: Mapping[str, pl.DataType], where: str = "Accumulator.update") -> None:
+        """Choose (the first time) or check the columns and the key dtypes against a batch's schema.
+
+        Called by :meth:`update` for every batch; call it before reading any
+        data to have a bad column or key refused first. ``where`` names the
+        caller in error messages.
+
+        Raises
+        ------
+        ColumnNotFoundError
+            A column or key is missing.
+        TypeError
+            A column is not numeric, a key dtype cannot be a key, or a key's
+            dtype cannot be compared with the keys fitted so far
+            (:mod:`polars_norm.keys`).
+        """
         for name in self._by:
             if name not in schema:
                 msg = f"polars_norm.{where}: by key {name!r} not found; available columns: {list(schema)}"
@@ -268,6 +280,27 @@ class Accumulator:
         keys = self.state.select(self._by).unique()
         return sketch.rekeyed(self._sketches, keys, cast_keys(keys, key_schema, "Accumulator.merge"), self._k)
 
+    @property
+    def is_bound(self) -> bool:
+        """Whether the fitted columns are chosen (after the first batch, or when given)."""
+        return self._columns is not None
+
+    def update_lazy(self, lf: pl.LazyFrame, *, batch_rows: int = 1_000_000) -> Accumulator:
+        """Add the rows of a lazy query, under the streaming engine in bounded memory; returns ``self``.
+
+        Without sketches the moments are one streaming query of flat
+        reductions; with them the query is read in batches of ``batch_rows``
+        rows, each added by :meth:`update`.
+        """
+        self.bind(lf.collect_schema(), "fit")
+        lf = lf.select(*self._by, *self.columns)
+        if not self._quantiles:
+            self._add_state(moments.batch_moments(lf, self.columns, self._by, self._norm_orders, engine="streaming"))
+            return self
+        for batch in lf.collect_batches(chunk_size=batch_rows, engine="streaming"):
+            self.update(batch)
+        return self
+
     def _add_state(self, state: pl.DataFrame) -> None:
         if self._key_schema:
             state = state.with_columns(pl.col(n).cast(d) for n, d in self._key_schema.items())
@@ -283,7 +316,7 @@ class Accumulator:
         the batch; the sketches are fed its valid values.
         """
         frame = to_polars(batch)
-        self._bind(frame.schema)
+        self.bind(frame.schema)
         if frame.height == 0:
             return self
         if self._key_schema:  # keys in the dtype they are compared in, so the sketches are keyed alike
@@ -399,7 +432,19 @@ class Accumulator:
         return frame
 
     # -- shipping -------------------------------------------------------------------
-    def _metadata(self) -> dict[str, Any]:
+    def settings(self) -> dict[str, Any]:
+        """The accumulator's settings: ``by``, ``columns``, ``quantiles``, ``sketch_k``, ``norm_orders``, key dtypes.
+
+        With :meth:`state_with_sketches`, all that :meth:`from_state` needs
+        to rebuild it (what :meth:`to_arrow` and the statistics file hold).
+
+        Examples
+        --------
+        >>> import polars as pl
+        >>> from polars_norm import fit
+        >>> fit(pl.DataFrame({"g": [1, 2], "x": [1.0, 2.0]}), by="g").settings()["key_dtypes"]
+        {'g': 'Int64'}
+        """
         return {
             "by": list(self._by),
             "columns": list(self.columns),
@@ -409,13 +454,15 @@ class Accumulator:
             "key_dtypes": {n: str(d) for n, d in (self._key_schema or {}).items()},
         }
 
-    def _state_with_sketches(self) -> pl.DataFrame:
+    def state_with_sketches(self) -> pl.DataFrame:
+        """:attr:`state` with each row's KLL sketch serialized in a ``sketch`` column (null without one)."""
         state = self.state
         blobs = sketch.serialized_column(self._sketches, state.select(*self._by, moments.COLUMN))
         return state.with_columns(blobs.alias("sketch"))
 
     @classmethod
-    def _from_parts(cls, meta: Mapping[str, Any], state: pl.DataFrame) -> Accumulator:
+    def from_state(cls, meta: Mapping[str, Any], state: pl.DataFrame) -> Accumulator:
+        """Rebuild an accumulator from :meth:`settings` and :meth:`state_with_sketches` (or :attr:`state`)."""
         out = cls(
             meta["columns"],
             by=meta["by"] or None,
@@ -437,8 +484,8 @@ class Accumulator:
         The accumulator's settings travel in the schema metadata; see
         :meth:`from_arrow`.
         """
-        table = self._state_with_sketches().to_arrow()
-        return table.replace_schema_metadata({b"polars_norm.accumulator": json.dumps(self._metadata()).encode()})
+        table = self.state_with_sketches().to_arrow()
+        return table.replace_schema_metadata({b"polars_norm.accumulator": json.dumps(self.settings()).encode()})
 
     @classmethod
     def from_arrow(cls, table: pa.Table) -> Accumulator:
@@ -449,20 +496,16 @@ class Accumulator:
             raise ValueError(msg)
         frame = pl.from_arrow(table)
         assert isinstance(frame, pl.DataFrame)
-        return cls._from_parts(json.loads(raw), frame)
+        return cls.from_state(json.loads(raw), frame)
 
     def save(self, path: str | Path) -> None:
         """Write the statistics to a versioned, checksummed JSON document (see :mod:`polars_norm.statsfile`)."""
-        from polars_norm.statsfile import save
-
-        save(self, path)
+        statsfile.save(self, path)
 
     @classmethod
     def load(cls, path: str | Path) -> Accumulator:
         """Read statistics written by :meth:`save`."""
-        from polars_norm.statsfile import load
-
-        return load(path)
+        return statsfile.load(path, cls.from_state)
 
     # -- applying ------------------------------------------------------------------
     def transform(
@@ -474,9 +517,7 @@ class Accumulator:
         **options: Any,
     ) -> Frame:
         """Normalize ``frame`` with the fitted statistics; see :func:`polars_norm.fitted.transform`."""
-        from polars_norm.fitted import transform
-
-        return transform(self, frame, method, unseen=unseen, inverse=False, **options)
+        return fitted.transform(self, frame, method, unseen=unseen, inverse=False, **options)
 
     def inverse_transform(
         self,
@@ -487,15 +528,11 @@ class Accumulator:
         **options: Any,
     ) -> Frame:
         """Undo :meth:`transform` (same arguments); see :func:`polars_norm.fitted.transform`."""
-        from polars_norm.fitted import transform
-
-        return transform(self, frame, method, unseen=unseen, inverse=True, **options)
+        return fitted.transform(self, frame, method, unseen=unseen, inverse=True, **options)
 
     def expr(self, column: str, method: MethodSpec = "zscore", *, inverse: bool = False, **options: Any) -> pl.Expr:
         """The ``pl.Expr`` applying ungrouped fitted statistics to ``pl.col(column)``.
 
         See :func:`polars_norm.fitted.column_expr`.
         """
-        from polars_norm.fitted import column_expr
-
-        return column_expr(self, column, method, inverse=inverse, **options)
+        return fitted.column_expr(self, column, method, inverse=inverse, **options)

@@ -27,11 +27,11 @@ NaN stays NaN, Float32 stays Float32 and other numeric dtypes become Float64.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import polars as pl
 
-from polars_norm.fitted_exprs import build_method, quantile_expr, require_sketch, stat_frame
+from polars_norm.fitted_exprs import FittedStatistics, build_method, quantile_expr, require_sketch, stat_frame
 from polars_norm.fitted_groups import Unseen, grouped_transform
 from polars_norm.ranks import OFFSETS
 from polars_norm.semantics import (
@@ -45,9 +45,6 @@ from polars_norm.semantics import (
     numeric_expr,
 )
 from polars_norm.sketch import cdf_knots
-
-if TYPE_CHECKING:
-    from polars_norm.accumulator import Accumulator
 
 __all__ = ["METHODS", "MethodSpec", "Unseen", "column_expr", "resolve_method", "transform"]
 
@@ -116,7 +113,7 @@ def resolve_method(spec: MethodSpec, options: Mapping[str, Any], where: str) -> 
     return name, opts
 
 
-def _check_columns(acc: Accumulator, plan: Mapping[str, Any], schema: pl.Schema | None, where: str) -> None:
+def _check_columns(acc: FittedStatistics, plan: Mapping[str, Any], schema: pl.Schema | None, where: str) -> None:
     for column in plan:
         if column not in acc.columns:
             msg = f"polars_norm.{where}: column {column!r} was not fitted; fitted columns: {list(acc.columns)}"
@@ -127,7 +124,7 @@ def _check_columns(acc: Accumulator, plan: Mapping[str, Any], schema: pl.Schema 
 
 
 def _literal_expr(
-    acc: Accumulator, column: str, name: str, opts: Mapping[str, Any], inverse: bool, where: str
+    acc: FittedStatistics, column: str, name: str, opts: Mapping[str, Any], inverse: bool, where: str
 ) -> pl.Expr:
     """The expression for ``column`` with ungrouped statistics as literals."""
     stats = stat_frame(acc, column, name, opts, where)
@@ -149,7 +146,7 @@ def _literal_expr(
 
 
 def column_expr(
-    acc: Accumulator, column: str, method: MethodSpec = "zscore", *, inverse: bool = False, **options: Any
+    acc: FittedStatistics, column: str, method: MethodSpec = "zscore", *, inverse: bool = False, **options: Any
 ) -> pl.Expr:
     """The ``pl.Expr`` applying ungrouped fitted statistics to ``pl.col(column)``.
 
@@ -197,7 +194,7 @@ def column_expr(
 
 
 def _plan(
-    acc: Accumulator, method: MethodSpec | Mapping[str, MethodSpec], options: Mapping[str, Any], where: str
+    acc: FittedStatistics, method: MethodSpec | Mapping[str, MethodSpec], options: Mapping[str, Any], where: str
 ) -> dict[str, tuple[str, dict[str, Any]]]:
     if isinstance(method, Mapping):
         return {c: resolve_method(spec, options, where) for c, spec in method.items()}
@@ -206,7 +203,7 @@ def _plan(
 
 
 def transform(
-    acc: Accumulator,
+    acc: FittedStatistics,
     frame: Frame,
     method: MethodSpec | Mapping[str, MethodSpec] = "zscore",
     *,

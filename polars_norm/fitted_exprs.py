@@ -11,20 +11,19 @@ sketch (written with ``bin_intervals``, which streams).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from statistics import NormalDist
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import polars as pl
+from datasketches import kll_doubles_sketch
 
 from polars_norm.moments import COLUMN, mean_expr, norm_expr, std_expr
 from polars_norm.semantics import scale_or_one
 from polars_norm.special import ndtri
 
-if TYPE_CHECKING:
-    from polars_norm.accumulator import Accumulator
-
 __all__ = [
+    "FittedStatistics",
     "Stat",
     "build_method",
     "count_at_most",
@@ -35,6 +34,38 @@ __all__ = [
     "segment_interp",
     "stat_frame",
 ]
+
+
+class FittedStatistics(Protocol):
+    """What applying fitted statistics reads of them (:class:`polars_norm.Accumulator` provides it).
+
+    The fitted modules depend on this interface rather than on the
+    accumulator, which imports them: imports point one way.
+    """
+
+    @property
+    def by(self) -> tuple[str, ...]: ...
+
+    @property
+    def columns(self) -> tuple[str, ...]: ...
+
+    @property
+    def quantiles(self) -> bool: ...
+
+    @property
+    def norm_orders(self) -> tuple[float, ...]: ...
+
+    @property
+    def state(self) -> pl.DataFrame: ...
+
+    def sketch(self, column: str, key: Any = ()) -> kll_doubles_sketch | None: ...
+
+    def column_sketches(self, column: str, keys: pl.DataFrame) -> list[kll_doubles_sketch | None]: ...
+
+    def sketch_quantiles(self, keys: pl.DataFrame, qs: Sequence[float]) -> list[list[float | None]]: ...
+
+    def pooled(self) -> FittedStatistics: ...
+
 
 #: Looks a fitted statistic up by name, as a (literal or per-group) expression.
 Stat = Callable[[str], pl.Expr]
@@ -176,7 +207,7 @@ def build_method(
     return build
 
 
-def stat_frame(acc: Accumulator, column: str, name: str, opts: Mapping[str, Any], where: str) -> pl.DataFrame:
+def stat_frame(acc: FittedStatistics, column: str, name: str, opts: Mapping[str, Any], where: str) -> pl.DataFrame:
     """The statistics ``name`` needs, one row per group: the by keys and one column per statistic."""
     by = list(acc.by)
     state = acc.state.filter(pl.col(COLUMN) == column)
@@ -208,7 +239,7 @@ def stat_frame(acc: Accumulator, column: str, name: str, opts: Mapping[str, Any]
     return frame
 
 
-def require_sketch(acc: Accumulator, name: str, where: str) -> None:
+def require_sketch(acc: FittedStatistics, name: str, where: str) -> None:
     """Raise if ``name`` needs quantile sketches and ``acc`` was fitted without them."""
     if not acc.quantiles:
         msg = (

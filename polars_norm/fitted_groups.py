@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import numpy as np
 import polars as pl
 
 from polars_norm.fitted_exprs import (
+    FittedStatistics,
     Stat,
     build_method,
     count_at_most,
@@ -32,9 +33,6 @@ from polars_norm.keys import common_key_dtype, comparable_key
 from polars_norm.semantics import numeric_expr
 from polars_norm.sketch import stacked_cdf_knots
 from polars_norm.special import ndtri
-
-if TYPE_CHECKING:
-    from polars_norm.accumulator import Accumulator
 
 __all__ = ["GroupKnots", "grouped_transform", "internal_prefix"]
 
@@ -60,7 +58,7 @@ class GroupKnots:
     gather index is in bounds.
     """
 
-    def __init__(self, acc: Accumulator, column: str, keys: pl.DataFrame, pooled: Accumulator | None) -> None:
+    def __init__(self, acc: FittedStatistics, column: str, keys: pl.DataFrame, pooled: FittedStatistics | None) -> None:
         sketches = acc.column_sketches(column, keys)
         if pooled is not None:
             sketches.append(pooled.sketch(column))
@@ -196,7 +194,7 @@ def internal_prefix(names: Iterable[str]) -> str:
 
 
 def grouped_transform(
-    acc: Accumulator,
+    acc: FittedStatistics,
     lazy: pl.LazyFrame,
     schema: pl.Schema,
     plan: Mapping[str, tuple[str, dict[str, Any]]],

@@ -21,7 +21,6 @@ from typing import Any
 import polars as pl
 import pyarrow as pa
 
-from polars_norm import moments
 from polars_norm.accumulator import Accumulator, to_polars
 from polars_norm.semantics import is_pandas_frame
 from polars_norm.sketch import DEFAULT_K
@@ -194,18 +193,6 @@ def scan(
     return _scan_csv(names, separator, tuple(null_values or ()), infer_schema_length, schema_overrides)
 
 
-def _fit_lazy(acc: Accumulator, lf: pl.LazyFrame, batch_rows: int) -> Accumulator:
-    acc._bind(lf.collect_schema(), "fit")
-    lf = lf.select(*acc.by, *acc.columns)
-    if not acc.quantiles:
-        state = moments.batch_moments(lf, acc.columns, acc.by, acc.norm_orders, engine="streaming")
-        acc._add_state(state)
-        return acc
-    for batch in lf.collect_batches(chunk_size=batch_rows, engine="streaming"):
-        acc.update(batch)
-    return acc
-
-
 def fit(
     source: Source,
     columns: str | Sequence[str] | None = None,
@@ -280,16 +267,16 @@ def fit(
     """
     acc = Accumulator(columns, by=by, quantiles=quantiles, sketch_k=sketch_k, norm_orders=norm_orders)
     if isinstance(source, pl.DataFrame):
-        acc._bind(source.schema, "fit")
+        acc.bind(source.schema, "fit")
         if not quantiles:
-            return _fit_lazy(acc, source.lazy(), batch_rows)
+            return acc.update_lazy(source.lazy(), batch_rows=batch_rows)
         return acc.update(source)
     if isinstance(source, pl.LazyFrame):
-        return _fit_lazy(acc, source, batch_rows)
+        return acc.update_lazy(source, batch_rows=batch_rows)
     if isinstance(source, (str, Path)) or (
         isinstance(source, Sequence) and source and all(isinstance(s, (str, Path)) for s in source)
     ):
-        return _fit_lazy(acc, scan(source), batch_rows)
+        return acc.update_lazy(scan(source), batch_rows=batch_rows)
     if isinstance(source, (pa.Table, pa.RecordBatch)) or is_pandas_frame(source):
         return acc.update(to_polars(source, "fit"))
     if isinstance(source, Iterable) and not isinstance(source, (str, bytes, Mapping)):
@@ -302,7 +289,7 @@ def fit(
                 )
                 raise TypeError(msg)
             acc.update(to_polars(batch, "fit"))
-        if acc._columns is None:
+        if not acc.is_bound:
             msg = "polars_norm.fit: the iterable held no batches; cannot tell which columns to fit"
             raise ValueError(msg)
         return acc

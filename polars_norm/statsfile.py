@@ -49,23 +49,24 @@ import math
 import os
 import struct
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import Any, NoReturn, Protocol, TypeVar
 
 import numpy as np
 import polars as pl
 from datasketches import kll_doubles_sketch
 
 from polars_norm import key_codec, moments, sketch
+from polars_norm._version import __version__
 
-if TYPE_CHECKING:
-    from polars_norm.accumulator import Accumulator
+T = TypeVar("T")
 
 __all__ = [
     "FORMAT",
     "FORMAT_VERSION",
     "StatsFileError",
+    "Storable",
     "checksum",
     "from_document",
     "kll_problem",
@@ -134,16 +135,28 @@ def _empty_stats(fields: Sequence[str]) -> dict[str, Any]:
     return out
 
 
-def to_document(acc: Accumulator) -> dict[str, Any]:
+class Storable(Protocol):
+    """What the statistics file reads of the statistics it writes (:class:`polars_norm.Accumulator` provides it)."""
+
+    @property
+    def by(self) -> tuple[str, ...]: ...
+
+    @property
+    def columns(self) -> tuple[str, ...]: ...
+
+    def settings(self) -> dict[str, Any]: ...
+
+    def state_with_sketches(self) -> pl.DataFrame: ...
+
+
+def to_document(acc: Storable) -> dict[str, Any]:
     """The JSON document of ``acc`` (a dict ready for ``json.dump``).
 
     Raises ``TypeError`` if a ``by`` key's dtype cannot be stored
     (:func:`polars_norm.key_codec.check_storable`).
     """
-    from polars_norm import __version__
-
-    meta = acc._metadata()
-    state = acc._state_with_sketches()
+    meta = acc.settings()
+    state = acc.state_with_sketches()
     by = list(acc.by)
     for name in meta["key_dtypes"]:
         key_codec.check_storable(name, state.schema[name], "save")
@@ -175,7 +188,7 @@ def to_document(acc: Accumulator) -> dict[str, Any]:
     return doc
 
 
-def save(acc: Accumulator, path: str | Path) -> None:
+def save(acc: Storable, path: str | Path) -> None:
     """Write ``acc`` to ``path`` as JSON, atomically (a temporary file renamed into place).
 
     Raises ``TypeError`` if a ``by`` key's dtype cannot be stored (lists,
@@ -571,15 +584,13 @@ def _state(records: Mapping[str, list[Any]], meta: Mapping[str, Any]) -> pl.Data
     return pl.DataFrame(columns)
 
 
-def from_document(doc: Any, path: str | Path = "<document>") -> Accumulator:
-    """Rebuild an accumulator from a parsed statistics document.
+def from_document(doc: Any, build: Callable[[dict[str, Any], pl.DataFrame], T], path: str | Path = "<document>") -> T:
+    """Rebuild statistics from a parsed statistics document: ``build(settings, state)``.
 
     Checks the format, version, checksum and then every field (see the
     module's notes); raises :class:`StatsFileError` naming ``path`` and the
-    field.
+    field, also for an error of ``build`` (``Accumulator.from_state``).
     """
-    from polars_norm.accumulator import Accumulator
-
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise _fail(path, f'is not a polars-norm statistics file (no "format": {FORMAT!r})')
     version = doc.get("format_version")
@@ -603,7 +614,7 @@ def from_document(doc: Any, path: str | Path = "<document>") -> Accumulator:
     records = check.groups(doc["groups"], meta, fields)
     settings = {k: v for k, v in meta.items() if k != "key_dtypes_parsed"}
     try:
-        return Accumulator._from_parts(settings, _state(records, meta))
+        return build(settings, _state(records, meta))
     except (KeyError, TypeError, ValueError, RuntimeError, ArithmeticError, pl.exceptions.PolarsError) as exc:
         raise _fail(path, f"is malformed ({type(exc).__name__}: {exc})") from exc
 
@@ -640,8 +651,8 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 _MAGIC = {b"PAR1": "a Parquet file", b"ARROW1": "an Arrow IPC file", b"\x1f\x8b": "a gzip file", b"PK": "a zip file"}
 
 
-def load(path: str | Path) -> Accumulator:
-    """Read statistics written by :func:`save`.
+def load(path: str | Path, build: Callable[[dict[str, Any], pl.DataFrame], T]) -> T:
+    """Read statistics written by :func:`save`, rebuilt by ``build(settings, state)`` (``Accumulator.from_state``).
 
     Raises
     ------
@@ -678,4 +689,4 @@ def load(path: str | Path) -> Accumulator:
         raise _fail(path, f"is not valid JSON: it holds {exc}") from exc
     except (ValueError, RecursionError) as exc:
         raise _fail(path, f"is not valid JSON ({type(exc).__name__}: {exc})") from exc
-    return from_document(doc, path)
+    return from_document(doc, build, path)

@@ -140,7 +140,7 @@ def fit(
     """
     where = "ray.fit"
     template = Accumulator(columns, by=by, quantiles=quantiles, sketch_k=sketch_k, norm_orders=norm_orders)
-    template._bind(dataset_schema(ds, where), where)
+    template.bind(dataset_schema(ds, where), where)
     states = ds.map_batches(_FitBlock(template), batch_format="pyarrow", batch_size=None, zero_copy_batch=True)
     return check_fitted(merge_bytes(_blobs(states), where), where)
 

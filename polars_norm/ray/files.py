@@ -177,7 +177,7 @@ def fit_parquet(
         msg = f"polars_norm.{where}: tasks={tasks!r} must be a positive integer"
         raise ValueError(msg)
     template = Accumulator(columns, by=by, quantiles=quantiles, sketch_k=sketch_k, norm_orders=norm_orders)
-    template._bind(pl.scan_parquet(files[0]).collect_schema(), where)
+    template.bind(pl.scan_parquet(files[0]).collect_schema(), where)
     settings = {
         "columns": list(template.columns),
         "by": list(template.by) or None,
