@@ -134,6 +134,24 @@ def window_values(x: pl.Expr, nan: NanPolicy) -> pl.Expr:
     ``replace`` (every NaN payload matches) instead of ``fill_nan(None)``,
     whose ``when/then`` expansion stops Polars from sharing the statistics
     built on top of it.
+
+    Parameters
+    ----------
+    x
+        The (Float64) values.
+    nan
+        ``"ignore"`` turns NaN into null; ``"propagate"`` keeps it.
+
+    Returns
+    -------
+    pl.Expr
+        Length-preserving: the rows stay aligned.
+
+    Examples
+    --------
+    >>> df = pl.DataFrame({"x": [1.0, float("nan"), None]})
+    >>> df.select(window_values(pl.col("x"), "ignore")).to_series().to_list()
+    [1.0, None, None]
     """
     return x.replace(float("nan"), None) if nan == "ignore" else x
 
@@ -146,11 +164,27 @@ def causal_pilot(x: pl.Expr) -> pl.Expr:
     than its offset. It depends on no later row, so appending rows never
     changes an earlier output; the rows before it have no valid data and so no
     statistics whatever the shift. Null when there is no valid value.
+
+    Parameters
+    ----------
+    x
+        The values.
+
+    Returns
+    -------
+    pl.Expr
+        A scalar (per group under ``.over``).
+
+    Examples
+    --------
+    >>> df = pl.DataFrame({"g": [1, 1, 2, 2], "x": [None, 1e12 + 3, 7.0, float("nan")]})
+    >>> df.select(causal_pilot(pl.col("x")).over("g")).to_series().to_list()
+    [1000000000003.0, 1000000000003.0, 7.0, 7.0]
     """
     # ``drop_nulls().first()`` is Polars' cheap ``first_non_null``; a NaN there (the
     # column starts with NaN) falls back to no shift, still exact but less accurate
-    # on large offsets. (A full NaN-to-null pass just to find the pilot would cost
-    # ~2% of a rolling z-score; ``replace`` rather than ``fill_nan`` keeps CSE.)
+    # on large offsets. (A full NaN-to-null pass just to find the pilot would add
+    # a pass to every rolling z-score; ``replace`` rather than ``fill_nan`` keeps CSE.)
     return x.drop_nulls().first().replace(float("nan"), 0.0)
 
 
@@ -172,6 +206,23 @@ def unit_scale(x: pl.Expr) -> pl.Expr:
     zero-scale rule in the scaled units. Per group under ``.over``; null
     without data, NaN for an all-NaN column (its rows are NaN anyway). Two
     cheap aggregates (``max`` and ``min``, which skip NaN) and ``len``.
+
+    Parameters
+    ----------
+    x
+        The values (before the pilot shift).
+
+    Returns
+    -------
+    pl.Expr
+        A power of two, Float64.
+
+    Examples
+    --------
+    >>> df = pl.DataFrame({"x": [1e300, -3.0, None, 2.0]})
+    >>> scale = df.select(unit_scale(pl.col("x"))).item()
+    >>> math.log2(scale), 1e300 * scale < 2.0**500
+    (-500.0, True)
     """
     top = x.max().abs().clip(lower_bound=x.min().abs())
     exponent = top.log(2.0).floor().clip(-1074.0, 1024.0)
@@ -184,7 +235,34 @@ def unit_scale(x: pl.Expr) -> pl.Expr:
 # --------------------------------------------------------------------------
 @dataclass(frozen=True)
 class RowWindow:
-    """The last ``window_size`` rows (or centered on the row), optionally lagged by one row."""
+    """The last ``window_size`` rows (or centered on the row), optionally lagged by one row.
+
+    Built by :func:`row_window`, which checks the parameters. Each statistic
+    method takes the values (from :func:`window_values`) and returns one
+    value per row: the statistic of that row's window, shifted one row down
+    with ``lag``.
+
+    Attributes
+    ----------
+    window_size
+        The number of rows in a window.
+    min_samples
+        Valid values a window needs for a result (None: ``window_size``).
+    center
+        Center the window on the row.
+    lag
+        Normalize each row by the window ending on the previous row.
+    weights
+        Per-row weights (``weights[-1]`` on the window's last row), scaled so
+        the largest is in [0.5, 1), or None.
+
+    Examples
+    --------
+    >>> w = RowWindow(window_size=2, min_samples=1, center=False, lag=True)
+    >>> df = pl.DataFrame({"x": [1.0, 3.0, 8.0]})
+    >>> df.select(w.mean(pl.col("x"))).to_series().to_list()
+    [None, 1.0, 2.0]
+    """
 
     window_size: int
     min_samples: int | None
@@ -195,29 +273,81 @@ class RowWindow:
 
     @property
     def sees_row(self) -> bool:
-        """Whether each row is in its own window."""
+        """Whether each row is in its own window (not with ``lag``).
+
+        Examples
+        --------
+        >>> RowWindow(3, None, False, lag=True).sees_row
+        False
+        """
         return not self.lag
 
     def may_lack_std(self, ddof: int) -> bool:
-        """Whether a window can hold enough values for a mean but not for a std."""
+        """Whether a window can hold enough values for a mean but not for a std.
+
+        Examples
+        --------
+        >>> RowWindow(3, 1, False, False).may_lack_std(1), RowWindow(3, None, False, False).may_lack_std(1)
+        (True, False)
+        """
         return (self.window_size if self.min_samples is None else self.min_samples) <= ddof
 
     def _done(self, stat: pl.Expr) -> pl.Expr:
         return stat.shift(1) if self.lag else stat
 
     def mean(self, v: pl.Expr) -> pl.Expr:
+        """The mean of each row's window (Polars' ``rolling_mean``).
+
+        Examples
+        --------
+        >>> df = pl.DataFrame({"x": [1.0, 3.0, 8.0]})
+        >>> df.select(RowWindow(2, None, False, False).mean(pl.col("x"))).to_series().to_list()
+        [None, 2.0, 5.5]
+        """
         return self._done(v.rolling_mean(self.window_size, min_samples=self.min_samples, center=self.center))
 
     def std(self, v: pl.Expr, ddof: int) -> pl.Expr:
+        """The standard deviation with ``ddof`` of each row's window (Polars' ``rolling_std``).
+
+        Examples
+        --------
+        >>> df = pl.DataFrame({"x": [1.0, 3.0, 8.0]})
+        >>> df.select(RowWindow(2, None, False, False).std(pl.col("x"), 0)).to_series().to_list()
+        [None, 1.0, 2.5]
+        """
         return self._done(v.rolling_std(self.window_size, min_samples=self.min_samples, center=self.center, ddof=ddof))
 
     def min(self, v: pl.Expr) -> pl.Expr:
+        """The minimum of each row's window (Polars' ``rolling_min``).
+
+        Examples
+        --------
+        >>> df = pl.DataFrame({"x": [1.0, 3.0, 8.0]})
+        >>> df.select(RowWindow(2, 1, False, True).min(pl.col("x"))).to_series().to_list()
+        [None, 1.0, 1.0]
+        """
         return self._done(v.rolling_min(self.window_size, min_samples=self.min_samples, center=self.center))
 
     def max(self, v: pl.Expr) -> pl.Expr:
+        """The maximum of each row's window (Polars' ``rolling_max``).
+
+        Examples
+        --------
+        >>> df = pl.DataFrame({"x": [1.0, 3.0, 8.0]})
+        >>> df.select(RowWindow(2, 1, False, False).max(pl.col("x"))).to_series().to_list()
+        [1.0, 3.0, 8.0]
+        """
         return self._done(v.rolling_max(self.window_size, min_samples=self.min_samples, center=self.center))
 
     def quantile(self, v: pl.Expr, q: float) -> pl.Expr:
+        """The ``q`` quantile of each row's window, interpolated linearly (the median for ``q == 0.5``).
+
+        Examples
+        --------
+        >>> df = pl.DataFrame({"x": [1.0, 3.0, 8.0, 4.0]})
+        >>> df.select(RowWindow(3, 1, False, False).quantile(pl.col("x"), 0.25)).to_series().to_list()
+        [1.0, 1.5, 2.0, 3.5]
+        """
         if q == 0.5:
             stat = v.rolling_median(self.window_size, min_samples=self.min_samples, center=self.center)
         else:
@@ -230,13 +360,42 @@ class RowWindow:
         Weights are aligned as Polars aligns them: ``weights[k]`` multiplies
         the row ``window_size - 1 - k`` rows before the window's last row,
         also in the partial windows at the ends of the column.
+
+        Examples
+        --------
+        >>> df = pl.DataFrame({"x": [1.0, 3.0, 8.0]})
+        >>> df.select(RowWindow(2, None, False, False).sum(pl.col("x"), [10.0, 1.0])).to_series().to_list()
+        [1.0, 13.0, 38.0]
         """
         return self._done(v.rolling_sum(self.window_size, weights, min_samples=1, center=self.center))
 
 
 @dataclass(frozen=True)
 class ByWindow:
-    """The rows whose ``by`` value lies in a duration (or index) interval ending at the row."""
+    """The rows whose ``by`` value lies in a duration (or index) interval ending at the row.
+
+    Built by :func:`by_window`, which checks the parameters and opens the
+    interval's right end for ``lag``. Each statistic method is Polars'
+    ``rolling_*_by`` kernel of the values over that interval.
+
+    Attributes
+    ----------
+    by
+        The Date, Datetime or integer column of times.
+    window_size
+        The interval's length: a duration string or ``timedelta``.
+    min_samples
+        Valid values a window needs for a result.
+    closed
+        Which ends of the interval are included.
+
+    Examples
+    --------
+    >>> w = ByWindow(pl.col("t"), "2i", 1, "right")
+    >>> df = pl.DataFrame({"t": [0, 1, 5], "x": [1.0, 3.0, 8.0]})
+    >>> df.select(w.mean(pl.col("x"))).to_series().to_list()
+    [1.0, 2.0, 8.0]
+    """
 
     by: pl.Expr
     window_size: Duration
@@ -245,26 +404,78 @@ class ByWindow:
 
     @property
     def sees_row(self) -> bool:
-        """Whether each row is in its own window (the interval's right end is closed)."""
+        """Whether each row is in its own window (the interval's right end is closed).
+
+        Examples
+        --------
+        >>> ByWindow(pl.col("t"), "2i", 1, "none").sees_row
+        False
+        """
         return self.closed in ("right", "both")
 
     def may_lack_std(self, ddof: int) -> bool:
-        """Whether a window can hold enough values for a mean but not for a std."""
+        """Whether a window can hold enough values for a mean but not for a std.
+
+        Examples
+        --------
+        >>> ByWindow(pl.col("t"), "2i", 1, "right").may_lack_std(1)
+        True
+        """
         return self.min_samples <= ddof
 
     def mean(self, v: pl.Expr) -> pl.Expr:
+        """The mean of each row's window (Polars' ``rolling_mean_by``).
+
+        Examples
+        --------
+        >>> df = pl.DataFrame({"t": [0, 1, 5], "x": [1.0, 3.0, 8.0]})
+        >>> df.select(ByWindow(pl.col("t"), "2i", 1, "right").mean(pl.col("x"))).to_series().to_list()
+        [1.0, 2.0, 8.0]
+        """
         return v.rolling_mean_by(self.by, self.window_size, min_samples=self.min_samples, closed=self.closed)
 
     def std(self, v: pl.Expr, ddof: int) -> pl.Expr:
+        """The standard deviation with ``ddof`` of each row's window (Polars' ``rolling_std_by``).
+
+        Examples
+        --------
+        >>> df = pl.DataFrame({"t": [0, 1, 5], "x": [1.0, 3.0, 8.0]})
+        >>> df.select(ByWindow(pl.col("t"), "2i", 1, "right").std(pl.col("x"), 0)).to_series().to_list()
+        [0.0, 1.0, 0.0]
+        """
         return v.rolling_std_by(self.by, self.window_size, min_samples=self.min_samples, closed=self.closed, ddof=ddof)
 
     def min(self, v: pl.Expr) -> pl.Expr:
+        """The minimum of each row's window (Polars' ``rolling_min_by``).
+
+        Examples
+        --------
+        >>> df = pl.DataFrame({"t": [0, 1, 5], "x": [1.0, 3.0, 8.0]})
+        >>> df.select(ByWindow(pl.col("t"), "2i", 1, "right").min(pl.col("x"))).to_series().to_list()
+        [1.0, 1.0, 8.0]
+        """
         return v.rolling_min_by(self.by, self.window_size, min_samples=self.min_samples, closed=self.closed)
 
     def max(self, v: pl.Expr) -> pl.Expr:
+        """The maximum of each row's window (Polars' ``rolling_max_by``).
+
+        Examples
+        --------
+        >>> df = pl.DataFrame({"t": [0, 1, 5], "x": [1.0, 3.0, 8.0]})
+        >>> df.select(ByWindow(pl.col("t"), "2i", 1, "right").max(pl.col("x"))).to_series().to_list()
+        [1.0, 3.0, 8.0]
+        """
         return v.rolling_max_by(self.by, self.window_size, min_samples=self.min_samples, closed=self.closed)
 
     def quantile(self, v: pl.Expr, q: float) -> pl.Expr:
+        """The ``q`` quantile of each row's window, interpolated linearly (the median for ``q == 0.5``).
+
+        Examples
+        --------
+        >>> df = pl.DataFrame({"t": [0, 1, 2], "x": [1.0, 3.0, 8.0]})
+        >>> df.select(ByWindow(pl.col("t"), "3i", 1, "right").quantile(pl.col("x"), 0.5)).to_series().to_list()
+        [1.0, 2.0, 3.0]
+        """
         if q == 0.5:
             return v.rolling_median_by(self.by, self.window_size, min_samples=self.min_samples, closed=self.closed)
         return v.rolling_quantile_by(
@@ -289,7 +500,36 @@ def row_window(
     *,
     weights: object = None,
 ) -> RowWindow:
-    """Check the row-count window parameters and build the window."""
+    """Check the row-count window parameters and build the window.
+
+    Parameters
+    ----------
+    window_size, min_samples, center, lag
+        As passed to a ``rolling_*`` method.
+    method
+        The public method's name, for error messages.
+    weights
+        The per-row weights, or None; rescaled by an exact power of two so
+        the largest is in [0.5, 1).
+
+    Returns
+    -------
+    RowWindow
+
+    Raises
+    ------
+    ValueError
+        For a bad parameter, or ``lag`` together with ``center``.
+
+    Examples
+    --------
+    >>> row_window(3, None, False, False, "rolling_zscore", weights=[1, 2, 4])
+    RowWindow(window_size=3, min_samples=None, center=False, lag=False, weights=(0.125, 0.25, 0.5))
+    >>> row_window(3, None, True, True, "rolling_zscore")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: polars_norm.rolling_zscore: lag=True and center=True contradict each other ...
+    """
     size = check_window_size(window_size, method)
     samples = None if min_samples is None else check_min_samples(min_samples, method, window_size=size)
     if lag and center:
@@ -317,7 +557,33 @@ def by_window(
     lag: bool,
     method: str,
 ) -> ByWindow:
-    """Check the ``_by`` window parameters and build the window (``lag`` opens its right end)."""
+    """Check the ``_by`` window parameters and build the window (``lag`` opens its right end).
+
+    Parameters
+    ----------
+    by
+        The column of times, by name or as an expression.
+    window_size, min_samples, closed, lag
+        As passed to a ``rolling_*_by`` method; with ``lag``, ``closed="right"``
+        becomes ``"none"`` and ``"both"`` becomes ``"left"``.
+    method
+        The public method's name, for error messages.
+
+    Returns
+    -------
+    ByWindow
+
+    Raises
+    ------
+    ValueError
+        For a bad parameter, or ``lag`` with ``closed`` already ``"left"`` or
+        ``"none"``.
+
+    Examples
+    --------
+    >>> by_window("t", "1h", 1, "both", True, "rolling_zscore_by").closed
+    'left'
+    """
     size = check_duration(window_size, "window_size", method)
     samples = check_min_samples(min_samples, method)
     end = check_closed(closed, method)
@@ -341,6 +607,28 @@ def zscore_in(window: Window, x: pl.Expr, *, ddof: int, nan: NanPolicy) -> pl.Ex
 
     The scaled values are a struct field the kernels and the numerator read:
     computed once, where an eager ``select`` would compute them per reference.
+
+    Parameters
+    ----------
+    window
+        A :class:`RowWindow` or :class:`ByWindow`.
+    x
+        The Float64 values.
+    ddof, nan
+        As in :func:`polars_norm.rolling_zscore`.
+
+    Returns
+    -------
+    pl.Expr
+        Float64 z-scores; a zero or undefined window scale follows
+        :func:`polars_norm.window_scales.std_divisor`.
+
+    Examples
+    --------
+    >>> df = pl.DataFrame({"x": [1.0, 3.0, 3.0, 3.0]})
+    >>> w = RowWindow(2, None, False, False)
+    >>> df.select(zscore_in(w, pl.col("x"), ddof=1, nan="ignore")).to_series().to_list()
+    [None, 0.7071067811865475, 0.0, 0.0]
     """
     f = pl.field
     centered = (x - causal_pilot(x)) * unit_scale(x)  # NaN rows stay NaN here ...
@@ -352,7 +640,15 @@ def zscore_in(window: Window, x: pl.Expr, *, ddof: int, nan: NanPolicy) -> pl.Ex
 
 
 def minmax_in(window: Window, x: pl.Expr, *, feature_range: tuple[float, float], nan: NanPolicy) -> pl.Expr:
-    """``(x - window min) / (window max - window min)``, onto ``feature_range``."""
+    """``(x - window min) / (window max - window min)``, onto ``feature_range``.
+
+    Examples
+    --------
+    >>> df = pl.DataFrame({"x": [1.0, 3.0, 2.0]})
+    >>> w = RowWindow(2, None, False, False)
+    >>> df.select(minmax_in(w, pl.col("x"), feature_range=(-1.0, 1.0), nan="ignore")).to_series().to_list()
+    [None, 1.0, -1.0]
+    """
     values = window_values(x, nan)
     lo, hi = window.min(values), window.max(values)
     # (x - lo) reads the min kernel a second time, as the hand-written formula does
@@ -364,13 +660,29 @@ def minmax_in(window: Window, x: pl.Expr, *, feature_range: tuple[float, float],
 
 
 def maxabs_in(window: Window, x: pl.Expr, *, nan: NanPolicy) -> pl.Expr:
-    """``x / window max |x|`` (an all-zero window has scale 1; no data stays null)."""
+    """``x / window max |x|`` (an all-zero window has scale 1; no data stays null).
+
+    Examples
+    --------
+    >>> df = pl.DataFrame({"x": [0.0, 0.0, -4.0, 2.0]})
+    >>> w = RowWindow(2, 1, False, False)
+    >>> df.select(maxabs_in(w, pl.col("x"), nan="ignore")).to_series().to_list()
+    [0.0, 0.0, -1.0, 0.5]
+    """
     top = window.max(window_values(x, nan).abs())
     return x / spread_divisor(top)
 
 
 def robust_in(window: Window, x: pl.Expr, *, quantile_range: tuple[float, float], nan: NanPolicy) -> pl.Expr:
-    """``(x - window median) / (window q_hi - window q_lo)``, linear interpolation."""
+    """``(x - window median) / (window q_hi - window q_lo)``, linear interpolation.
+
+    Examples
+    --------
+    >>> df = pl.DataFrame({"x": [1.0, 2.0, 3.0, 10.0]})
+    >>> w = RowWindow(3, 1, False, False)
+    >>> df.select(robust_in(w, pl.col("x"), quantile_range=(0.25, 0.75), nan="ignore")).to_series().to_list()
+    [0.0, 1.0, 1.0, 1.75]
+    """
     values = window_values(x, nan)
     q_lo, q_hi = quantile_range
     low, high = window.quantile(values, q_lo), window.quantile(values, q_hi)
@@ -397,6 +709,27 @@ def weighted_zscore_in(window: RowWindow, x: pl.Expr, *, ddof: int, nan: NanPoli
     (scale 1). ``min_samples`` counts the valid rows; a window whose valid
     rows all weigh 0 is null. Polars does not share repeated rolling
     kernels, so each sum runs once, as a field of a struct the formula reads.
+
+    Parameters
+    ----------
+    window
+        A :class:`RowWindow` with weights.
+    x
+        The Float64 values.
+    ddof, nan
+        As in :func:`polars_norm.rolling_zscore`.
+
+    Returns
+    -------
+    pl.Expr
+        Float64 z-scores.
+
+    Examples
+    --------
+    >>> df = pl.DataFrame({"x": [1.0, 2.0, None, 4.0]})
+    >>> w = row_window(2, 1, False, False, "rolling_zscore", weights=[1.0, 1.0])
+    >>> df.select(weighted_zscore_in(w, pl.col("x"), ddof=1, nan="ignore")).to_series().to_list()
+    [0.0, 0.7071067811865475, None, 0.0]
     """
     assert window.weights is not None
     weights = list(window.weights)
