@@ -70,6 +70,32 @@ def ewm_alpha(
     Polars' conventions: ``alpha = 1 / (1 + com)`` (``com >= 0``),
     ``2 / (span + 1)`` (``span >= 1``), ``1 - exp(-ln 2 / half_life)``
     (``half_life > 0``), or ``alpha`` itself (``0 < alpha <= 1``).
+
+    Parameters
+    ----------
+    method
+        The public method's name, for error messages.
+    com, span, half_life, alpha
+        The decay, exactly one of them not None.
+
+    Returns
+    -------
+    float
+        ``alpha``, in ``(0, 1]``.
+
+    Raises
+    ------
+    ValueError
+        If not exactly one is given, or it is out of its range.
+
+    Examples
+    --------
+    >>> ewm_alpha("ewm_zscore", span=3), ewm_alpha("ewm_zscore", com=1.0)
+    (0.5, 0.5)
+    >>> ewm_alpha("ewm_zscore", com=1.0, alpha=0.5)
+    Traceback (most recent call last):
+    ...
+    ValueError: polars_norm.ewm_zscore: give exactly one of com, span, half_life, alpha (got com=1.0, alpha=0.5)
     """
     candidates = {"com": com, "span": span, "half_life": half_life, "alpha": alpha}
     given = {k: v for k, v in candidates.items() if v is not None}

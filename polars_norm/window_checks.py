@@ -41,7 +41,27 @@ def _is_int(value: object) -> bool:
 
 
 def check_window_size(window_size: object, method: str) -> int:
-    """A row-count window size: an integer >= 1."""
+    """A row-count window size: an integer >= 1.
+
+    Returns
+    -------
+    int
+        ``window_size``.
+
+    Raises
+    ------
+    ValueError
+        Naming the method, the parameter and the value.
+
+    Examples
+    --------
+    >>> check_window_size(20, "rolling_zscore")
+    20
+    >>> check_window_size(2.5, "rolling_zscore")
+    Traceback (most recent call last):
+    ...
+    ValueError: polars_norm.rolling_zscore: window_size=2.5 must be an integer >= 1 (a number of rows)
+    """
     if not _is_int(window_size) or window_size < 1:  # type: ignore[operator]
         msg = f"polars_norm.{method}: window_size={window_size!r} must be an integer >= 1 (a number of rows)"
         raise ValueError(msg)
@@ -49,7 +69,27 @@ def check_window_size(window_size: object, method: str) -> int:
 
 
 def check_min_samples(min_samples: object, method: str, *, window_size: int | None = None) -> int:
-    """``min_samples``: an integer >= 1, at most ``window_size`` when there is one."""
+    """``min_samples``: an integer >= 1, at most ``window_size`` when there is one.
+
+    Returns
+    -------
+    int
+        ``min_samples``.
+
+    Raises
+    ------
+    ValueError
+        Naming the method, the parameter and the value.
+
+    Examples
+    --------
+    >>> check_min_samples(2, "rolling_zscore", window_size=5)
+    2
+    >>> check_min_samples(6, "rolling_zscore", window_size=5)
+    Traceback (most recent call last):
+    ...
+    ValueError: polars_norm.rolling_zscore: min_samples=6 must not exceed window_size=5
+    """
     if not _is_int(min_samples) or min_samples < 1:  # type: ignore[operator]
         msg = f"polars_norm.{method}: min_samples={min_samples!r} must be an integer >= 1"
         raise ValueError(msg)
@@ -60,6 +100,27 @@ def check_min_samples(min_samples: object, method: str, *, window_size: int | No
 
 
 def check_closed(closed: object, method: str) -> ClosedInterval:
+    """Check ``closed``: one of ``"left"``, ``"right"``, ``"both"``, ``"none"``.
+
+    Returns
+    -------
+    ClosedInterval
+        ``closed``.
+
+    Raises
+    ------
+    ValueError
+        Naming the method, the parameter and the value.
+
+    Examples
+    --------
+    >>> check_closed("both", "rolling_zscore_by")
+    'both'
+    >>> check_closed("open", "rolling_zscore_by")
+    Traceback (most recent call last):
+    ...
+    ValueError: polars_norm.rolling_zscore_by: closed='open' is not one of 'left', 'right', 'both', 'none'
+    """
     if closed not in _CLOSED:
         msg = f"polars_norm.{method}: closed={closed!r} is not one of {', '.join(map(repr, _CLOSED))}"
         raise ValueError(msg)
@@ -67,7 +128,27 @@ def check_closed(closed: object, method: str) -> ClosedInterval:
 
 
 def check_duration(value: object, param: str, method: str) -> Duration:
-    """A positive Polars duration: a string such as ``"1h"``, ``"3d12h"``, ``"5i"``, or a ``timedelta``."""
+    """A positive Polars duration: a string such as ``"1h"``, ``"3d12h"``, ``"5i"``, or a ``timedelta``.
+
+    Returns
+    -------
+    Duration
+        ``value``.
+
+    Raises
+    ------
+    ValueError
+        Naming the method, the parameter and the value.
+
+    Examples
+    --------
+    >>> check_duration("3d12h", "window_size", "rolling_zscore_by")
+    '3d12h'
+    >>> check_duration(timedelta(0), "window_size", "rolling_zscore_by")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: polars_norm.rolling_zscore_by: window_size=datetime.timedelta(0) must be a positive duration: ...
+    """
     if isinstance(value, timedelta):
         if value > timedelta(0):
             return value
@@ -101,6 +182,25 @@ def duration_parts(value: Duration, param: str, method: str) -> tuple[int, bool]
 
     Calendar units (``mo``, ``q``, ``y``) have no fixed length and are refused,
     as Polars' ``ewm_mean_by`` refuses them; so is mixing ``i`` with time units.
+
+    Returns
+    -------
+    tuple[int, bool]
+        The length in nanoseconds (or rows), and whether it is an index count.
+
+    Raises
+    ------
+    ValueError
+        For a calendar unit, or ``i`` mixed with time units.
+
+    Examples
+    --------
+    >>> duration_parts("1h30m", "half_life", "ewm_zscore_by")
+    (5400000000000, False)
+    >>> duration_parts(timedelta(microseconds=5), "half_life", "ewm_zscore_by")
+    (5000, False)
+    >>> duration_parts("10i", "half_life", "ewm_zscore_by")
+    (10, True)
     """
     if isinstance(value, timedelta):
         return (value.days * 86_400 + value.seconds) * 1_000_000_000 + value.microseconds * 1_000, False
@@ -122,6 +222,25 @@ def check_weights(weights: object, window_size: int, method: str) -> list[float]
 
     As in Polars' ``rolling_*(window_size, weights=...)``, ``weights[-1]``
     applies to the window's last row.
+
+    Returns
+    -------
+    list[float]
+        The weights as floats.
+
+    Raises
+    ------
+    ValueError
+        Naming the method, the parameter, the value and what was expected.
+
+    Examples
+    --------
+    >>> check_weights((1, 2.5), 2, "rolling_zscore")
+    [1.0, 2.5]
+    >>> check_weights([0, 0], 2, "rolling_zscore")
+    Traceback (most recent call last):
+    ...
+    ValueError: polars_norm.rolling_zscore: weights=[0, 0] must have at least one weight > 0
     """
     shown = reprlib.repr(weights)
     if isinstance(weights, (str, bytes)) or not isinstance(weights, Iterable):

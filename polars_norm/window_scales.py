@@ -43,6 +43,31 @@ def std_divisor(std: pl.Expr, lag: bool, *, undefined: bool = True, one: pl.Expr
 
     ``one`` is a scale of 1 in the units of ``std``: ``2**-k`` when the values
     were multiplied by :func:`~polars_norm.windows.unit_scale`'s ``2**-k``.
+
+    Parameters
+    ----------
+    std
+        The window's standard deviation (in the units of the scaled values).
+    lag
+        Whether the row is outside its own window.
+    undefined
+        Whether a null ``std`` can come with a defined mean (``min_samples <=
+        ddof``); False skips the ``fill_null`` pass.
+    one
+        A scale of 1 in the units of ``std``.
+
+    Returns
+    -------
+    pl.Expr
+        The divisor.
+
+    Examples
+    --------
+    >>> df = pl.DataFrame({"std": [2.0, 0.0, None]})
+    >>> df.select(std_divisor(pl.col("std"), False)).to_series().to_list()
+    [2.0, inf, 1.0]
+    >>> df.select(std_divisor(pl.col("std"), True)).to_series().to_list()
+    [2.0, 1.0, 1.0]
     """
     if isinstance(one, float):
         divisor = std.replace(0.0, one if lag else float("inf"))
@@ -62,6 +87,11 @@ def spread_divisor(spread: pl.Expr) -> pl.Expr:
     These are differences of data values, exactly zero when the window (or
     its middle) is constant; zero becomes 1, so a constant window maps to
     ``x - loc = 0`` exactly.
+
+    Examples
+    --------
+    >>> pl.DataFrame({"r": [4.0, 0.0, None]}).select(spread_divisor(pl.col("r"))).to_series().to_list()
+    [4.0, 1.0, None]
     """
     return spread.replace(0.0, 1.0)
 
@@ -75,6 +105,30 @@ def tolerant_divisor(std: pl.Expr, tol: pl.Expr, lag: bool, *, one: pl.Expr | fl
     it: ``clip(std, tol) - tol`` is exactly 0 where the scale is zero; that 0
     becomes ``inf`` (or null, then ``one - tol``); adding ``tol`` back gives
     the scale itself (within an ulp) elsewhere. Undefined (null) becomes ``one``.
+
+    Parameters
+    ----------
+    std
+        The standard deviation.
+    tol
+        The rounding floor: a ``std`` at most ``tol`` counts as zero.
+    lag
+        Whether the row is outside its own window.
+    one
+        A scale of 1 in the units of ``std``.
+
+    Returns
+    -------
+    pl.Expr
+        The divisor.
+
+    Examples
+    --------
+    >>> df = pl.DataFrame({"std": [2.0, 1e-20, None]})
+    >>> df.select(tolerant_divisor(pl.col("std"), pl.lit(1e-15), False)).to_series().to_list()
+    [2.0, inf, 1.0]
+    >>> df.select(tolerant_divisor(pl.col("std"), pl.lit(1e-15), True)).to_series().to_list()
+    [2.0, 1.0, 1.0]
     """
     kept = std.clip(lower_bound=tol) - tol
     kept = kept.replace(0.0, None) if lag else kept.replace(0.0, float("inf"))
@@ -91,5 +145,10 @@ def weighted_sums_rtol(window_size: int) -> float:
     of :func:`weighted_zscore_in`, as a fraction of ``S2``. Measured on
     constant windows (k up to 300, magnitudes 1e-150 to 1e150, random
     weights and nulls) the error stays below ``0.4 (k + 1) eps S2``.
+
+    Examples
+    --------
+    >>> weighted_sums_rtol(10) / sys.float_info.epsilon
+    44.0
     """
     return 4.0 * (window_size + 1) * sys.float_info.epsilon
