@@ -22,12 +22,12 @@ from datasketches import kll_doubles_sketch
 
 from polars_norm import fitted, moments, sketch, statsfile
 from polars_norm.fitted import MethodSpec, Unseen
+from polars_norm.fitted_exprs import Frame
 from polars_norm.keys import cast_keys, check_key_dtype, common_key_schema
 from polars_norm.semantics import check_ddof, float_dtype, is_pandas_frame
 
 __all__ = ["Accumulator"]
 
-Frame = pl.DataFrame | pl.LazyFrame
 Batch = Any  # a polars DataFrame, or a pyarrow Table or RecordBatch
 
 _CONSOLIDATE_EVERY = 64

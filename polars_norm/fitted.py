@@ -31,7 +31,7 @@ from typing import Any
 
 import polars as pl
 
-from polars_norm.fitted_exprs import FittedStatistics, build_method, quantile_expr, require_sketch, stat_frame
+from polars_norm.fitted_exprs import FittedStatistics, Frame, build_method, quantile_expr, require_sketch, stat_frame
 from polars_norm.fitted_groups import Unseen, grouped_transform
 from polars_norm.ranks import OFFSETS
 from polars_norm.semantics import (
@@ -62,8 +62,6 @@ METHODS: dict[str, dict[str, Any]] = {
     "quantile": {"output": "uniform", "offset": None},
 }
 _UNSEEN = ("null", "global", "raise")
-
-Frame = pl.DataFrame | pl.LazyFrame
 
 
 # --------------------------------------------------------------------------

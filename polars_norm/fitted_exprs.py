@@ -24,6 +24,7 @@ from polars_norm.special import ndtri
 
 __all__ = [
     "FittedStatistics",
+    "Frame",
     "Stat",
     "build_method",
     "count_at_most",
@@ -66,6 +67,9 @@ class FittedStatistics(Protocol):
 
     def pooled(self) -> FittedStatistics: ...
 
+
+#: What a transform takes and returns: a LazyFrame stays lazy.
+Frame = pl.DataFrame | pl.LazyFrame
 
 #: Looks a fitted statistic up by name, as a (literal or per-group) expression.
 Stat = Callable[[str], pl.Expr]

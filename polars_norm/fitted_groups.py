@@ -20,6 +20,7 @@ import polars as pl
 
 from polars_norm.fitted_exprs import (
     FittedStatistics,
+    Frame,
     Stat,
     build_method,
     count_at_most,
@@ -38,7 +39,6 @@ __all__ = ["GroupKnots", "grouped_transform", "internal_prefix"]
 
 _SQRT2 = math.sqrt(2.0)
 
-Frame = pl.DataFrame | pl.LazyFrame
 Unseen = Literal["null", "global", "raise"]
 
 

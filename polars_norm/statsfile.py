@@ -46,7 +46,6 @@ import hashlib
 import itertools
 import json
 import math
-import os
 import struct
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -59,6 +58,7 @@ from datasketches import kll_doubles_sketch
 
 from polars_norm import key_codec, moments, sketch
 from polars_norm._version import __version__
+from polars_norm.sinks import atomic_path
 
 T = TypeVar("T")
 
@@ -195,15 +195,9 @@ def save(acc: Storable, path: str | Path) -> None:
     structs, ...: see :mod:`polars_norm.key_codec`).
     """
     doc = to_document(acc)
-    target = Path(path)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
-        with tmp.open("w", encoding="utf-8") as fh:
-            json.dump(doc, fh, indent=1, allow_nan=False)
-            fh.write("\n")
-        tmp.replace(target)
-    finally:
-        tmp.unlink(missing_ok=True)
+    with atomic_path(path) as tmp, tmp.open("w", encoding="utf-8") as fh:
+        json.dump(doc, fh, indent=1, allow_nan=False)
+        fh.write("\n")
 
 
 # ---------------------------------------------------------------------------
