@@ -95,6 +95,24 @@ def order_statistics(values: FloatArray, ranks: list[int]) -> dict[int, float]:
     """The ``ranks``-th smallest values of ``values`` (0-based), NaN ordering last as in ``np.sort``.
 
     ``values`` must be writable: it is reordered in place.
+
+    Parameters
+    ----------
+    values
+        A writable Float64 (or integer) numpy array.
+    ranks
+        The 0-based ranks wanted.
+
+    Returns
+    -------
+    dict[int, float]
+        Each rank's value.
+
+    Examples
+    --------
+    >>> values = np.array([5.0, np.nan, 1.0, 3.0, 2.0])
+    >>> order_statistics(values, [0, 2, 4])
+    {0: 1.0, 2: 3.0, 4: nan}
     """
     found: dict[int, float] = {}
     _select(values, sorted(set(ranks)), 0, found, parallel=True)
@@ -196,6 +214,32 @@ def robust_column(
     with ``"propagate"`` it orders above every value, as in Polars' own
     quantiles. A spread of 0 (or one so small beside ``max|x|`` that dividing
     by it could overflow, below ``overflow_ratio`` of it) is taken as 1.
+
+    Parameters
+    ----------
+    s
+        A Float64 Series (one column or group).
+    quantile_range, with_centering
+        As in :func:`polars_norm.robust`.
+    divisor
+        ``Phi^-1(q_hi) - Phi^-1(q_lo)`` with ``unit_variance``, else 1.
+    nan
+        ``"ignore"`` or ``"propagate"``.
+    overflow_ratio
+        The smallest spread, as a fraction of ``max|x|``, still divided by.
+
+    Returns
+    -------
+    pl.Series
+        Float64, named as ``s``.
+
+    Examples
+    --------
+    >>> s = pl.Series("x", [1.0, 2.0, 3.0, 4.0, 100.0, None])
+    >>> robust_column(
+    ...     s, quantile_range=(0.25, 0.75), with_centering=True, divisor=1.0, nan="ignore", overflow_ratio=2.0**-1012
+    ... ).to_list()
+    [-1.0, -0.5, 0.0, 0.5, 48.5, None]
     """
     valid = s.drop_nulls()
     values: FloatArray = np.array(valid.to_numpy(), dtype=np.float64, copy=True)  # reordered in place

@@ -24,6 +24,28 @@ def lp_norm_of(x: pl.Expr, p: float, nan: NanPolicy) -> pl.Expr:
     raised to ``p`` (LAPACK's ``dnrm2`` scaling, done without rounding), so
     ``[1e300, 1e300]`` has L2 norm ``1.414e300`` and ``[1e-300, 1e-300]`` has
     ``1.414e-300``.
+
+    Parameters
+    ----------
+    x
+        Float64 values.
+    p
+        The order, in ``(0, inf]``.
+    nan
+        ``"ignore"`` or ``"propagate"``.
+
+    Returns
+    -------
+    pl.Expr
+        An aggregation, Float64.
+
+    Examples
+    --------
+    >>> df = pl.DataFrame({"x": [1e300, 1e300, None]})
+    >>> df.select(lp_norm_of(pl.col("x"), 2.0, "ignore")).item()
+    1.4142135623730952e+300
+    >>> df.select(lp_norm_of(pl.col("x"), 1.0, "ignore")).item()
+    2e+300
     """
     if math.isinf(p):
         return max_abs(x, nan)

@@ -44,6 +44,28 @@ def unit_l2_rows(s: pl.Series, native: Callable[[pl.Series], pl.Series]) -> pl.S
 
     ``native`` must give the native expression route's result for any
     sub-Series (same dtype as ``s``).
+
+    Parameters
+    ----------
+    s
+        An ``Array`` Series of Float32 or Float64 elements.
+    native
+        The native route, for the rows the kernel cannot take exactly (a
+        NaN or null element, a null vector, a sum of squares that overflows or
+        could underflow).
+
+    Returns
+    -------
+    pl.Series
+        The unit vectors, same dtype and name as ``s``.
+
+    Examples
+    --------
+    >>> s = pl.Series("e", [[3.0, 4.0], [0.0, 0.0]], dtype=pl.Array(pl.Float64, 2))
+    >>> def zeros(part):
+    ...     return part * 0.0
+    >>> unit_l2_rows(s, zeros).to_list()
+    [[0.6, 0.8], [0.0, 0.0]]
     """
     values = s.to_numpy()  # nulls become NaN; such rows go to ``native``
     if values.ndim != 2 or values.dtype not in (np.float32, np.float64) or values.shape[1] == 0:

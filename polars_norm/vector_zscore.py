@@ -60,6 +60,27 @@ def zscore_across(xs: list[pl.Expr], i: int, *, ddof: int, nan: NanPolicy) -> pl
     code, so that rows and vector cells share one implementation, and the
     expression grows linearly with the number of columns (a sum over the row
     written per element repeats every row statistic in every term).
+
+    Parameters
+    ----------
+    xs
+        The row's values, one Float64 expression per column.
+    i
+        The position of the element to return.
+    ddof, nan
+        As in :func:`polars_norm.zscore_horizontal`.
+
+    Returns
+    -------
+    pl.Expr
+        Float64.
+
+    Examples
+    --------
+    >>> df = pl.DataFrame({"a": [1.0, 5.0], "b": [2.0, 5.0], "c": [3.0, None]})
+    >>> xs = [pl.col("a"), pl.col("b"), pl.col("c")]
+    >>> df.select(zscore_across(xs, 0, ddof=1, nan="ignore")).to_series().to_list()
+    [-1.0, 0.0]
     """
     return _zscore_cells(pl.concat_arr(xs), Vec(is_array=True, inner=pl.Float64), ddof=ddof, nan=nan).arr.get(i)
 
