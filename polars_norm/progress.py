@@ -32,7 +32,16 @@ _WIDTH = 30
 
 
 class Interrupted(KeyboardInterrupt):
-    """The process received ``SIGTERM``."""
+    """The process received ``SIGTERM`` (see :func:`handle_sigterm`).
+
+    A ``KeyboardInterrupt``, so the clean-up that runs on Ctrl-C runs on
+    ``SIGTERM`` too.
+
+    Examples
+    --------
+    >>> issubclass(Interrupted, KeyboardInterrupt)
+    True
+    """
 
 
 def _on_sigterm(signum: int, frame: FrameType | None) -> None:
@@ -40,12 +49,28 @@ def _on_sigterm(signum: int, frame: FrameType | None) -> None:
 
 
 def handle_sigterm() -> None:
-    """Turn ``SIGTERM`` into :class:`Interrupted` (a ``KeyboardInterrupt``) in the main thread."""
+    """Turn ``SIGTERM`` into :class:`Interrupted` (a ``KeyboardInterrupt``) in the main thread.
+
+    Examples
+    --------
+    >>> previous = signal.getsignal(signal.SIGTERM)
+    >>> handle_sigterm()
+    >>> signal.getsignal(signal.SIGTERM) is _on_sigterm
+    True
+    >>> _ = signal.signal(signal.SIGTERM, previous)
+    """
     signal.signal(signal.SIGTERM, _on_sigterm)
 
 
 def bytes_read() -> int | None:
-    """Bytes read by this process so far (``rchar``), or ``None`` where unknown."""
+    """Bytes read by this process so far (``rchar``), or ``None`` where unknown.
+
+    Examples
+    --------
+    >>> n = bytes_read()
+    >>> n is None or n >= 0
+    True
+    """
     try:
         for line in _IO.read_text().splitlines():
             if line.startswith("rchar:"):
@@ -81,6 +106,38 @@ def run(job: Callable[[], T], *, label: str, total_bytes: int, show: bool, inter
     stderr every ``interval`` seconds. A ``KeyboardInterrupt`` (or
     :class:`Interrupted`) reaches the caller at once; the worker thread is a
     daemon and is abandoned.
+
+    Parameters
+    ----------
+    job
+        The work, a function of no arguments (a Polars query releases the GIL).
+    label
+        The text before the bar.
+    total_bytes
+        The inputs' total size, the bar's 100%.
+    show
+        Draw the bar (the command line does when stderr is a terminal).
+    interval
+        Seconds between redraws.
+
+    Returns
+    -------
+    T
+        What ``job()`` returned.
+
+    Raises
+    ------
+    BaseException
+        Whatever ``job()`` raised, or ``KeyboardInterrupt`` from the main thread.
+
+    Examples
+    --------
+    >>> run(lambda: 6 * 7, label="answer", total_bytes=0, show=False)
+    42
+    >>> run(lambda: 1 / 0, label="fails", total_bytes=0, show=False)
+    Traceback (most recent call last):
+    ...
+    ZeroDivisionError: division by zero
     """
     result: dict[str, Any] = {}
 

@@ -66,6 +66,29 @@ def inverse_std(x: pl.Expr, centered: pl.Expr, *, ddof: int, nan: NanPolicy) -> 
 
     Each costly statistic is referenced at most twice, and the zero test adds
     none: an eager ``select`` does not eliminate common subexpressions.
+
+    Parameters
+    ----------
+    x
+        The Float64 values.
+    centered
+        ``x - mean``, computed elementwise from ``x``.
+    ddof, nan
+        As in :func:`zscore`.
+
+    Returns
+    -------
+    pl.Expr
+        A scalar multiplier (per group under ``.over``).
+
+    Examples
+    --------
+    >>> df = pl.DataFrame({"x": [1e12 + 1, 1e12 + 2, 1e12 + 3]})
+    >>> centered = pl.col("x") - pl.col("x").mean()
+    >>> df.select(inverse_std(pl.col("x"), centered, ddof=1, nan="ignore")).item()
+    1.0
+    >>> pl.DataFrame({"x": [7.0, 7.0]}).select(inverse_std(pl.col("x"), pl.col("x") - 7.0, ddof=1, nan="ignore")).item()
+    0.0
     """
     # (no fill_nan here: Polars rewrites it into a when/then that evaluates k
     # three times; max_abs is null without data, and k is then 0)
@@ -320,6 +343,26 @@ def robust_integers(
     A cast of the values first would round them to multiples of 1024 near
     ``2**62``, and a spread of a few units to 0 or 1024. A zero spread is
     taken as 1; a nonzero spread of integers cannot overflow a reciprocal.
+
+    Parameters
+    ----------
+    s
+        An Int64 or UInt64 Series (one column or group).
+    quantile_range, with_centering
+        As in :func:`robust`.
+    divisor
+        ``Phi^-1(q_hi) - Phi^-1(q_lo)`` with ``unit_variance``, else 1.
+
+    Returns
+    -------
+    pl.Series
+        Float64, named as ``s``.
+
+    Examples
+    --------
+    >>> s = pl.Series("x", [2**62 + 1, 2**62 + 2, 2**62 + 3, 2**62 + 4, None])
+    >>> robust_integers(s, quantile_range=(0.25, 0.75), with_centering=True, divisor=1.0).to_list()
+    [-1.0, -0.3333333333333333, 0.3333333333333333, 1.0, None]
     """
     out: pl.Series
     if s.null_count() == s.len():  # no data: null stays null

@@ -39,7 +39,18 @@ OUTPUT_FORMATS: dict[str, Writer] = {
 
 
 class OutputError(ValueError):
-    """An output path that must not be written: an input, an existing file, an unknown format."""
+    """An output path that must not be written: an input, an existing file, an unknown format.
+
+    A ``ValueError``; the command line reports its message and exits with
+    status 2.
+
+    Examples
+    --------
+    >>> check_output("out.xlsx")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    polars_norm.sinks.OutputError: cannot tell the output format of 'out.xlsx' (known suffixes: .parquet, .pq, ...)
+    """
 
 
 def check_output(
@@ -47,12 +58,41 @@ def check_output(
 ) -> Path:
     """Check that ``target`` may be written; return it as a ``Path``.
 
+    Parameters
+    ----------
+    target
+        The output path.
+    inputs
+        The input files, which must not be overwritten.
+    overwrite
+        Allow replacing an existing file.
+    formats
+        The allowed suffixes (default: the keys of :data:`OUTPUT_FORMATS`).
+
+    Returns
+    -------
+    Path
+        ``target``.
+
     Raises
     ------
     OutputError
         If the suffix is not one of ``formats`` (default: :data:`OUTPUT_FORMATS`),
         the target is one of ``inputs``, the target is a directory, or it
         exists and ``overwrite`` is false.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> check_output(d / "out.parquet") == d / "out.parquet"
+    True
+    >>> (d / "out.parquet").write_bytes(b"")
+    0
+    >>> check_output(d / "out.parquet")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    polars_norm.sinks.OutputError: output '...out.parquet' exists; pass --overwrite to replace it
     """
     path = Path(target)
     allowed = list(OUTPUT_FORMATS) if formats is None else list(formats)
@@ -83,6 +123,16 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
     directory (same file system, so the rename is atomic). The directory is
     removed whatever happens, including ``KeyboardInterrupt``.
 
+    Parameters
+    ----------
+    target
+        The final path.
+
+    Yields
+    ------
+    Path
+        The temporary path to write.
+
     Examples
     --------
     >>> import tempfile, pathlib
@@ -103,7 +153,26 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
 
 
 def sink(lf: pl.LazyFrame, target: str | Path) -> None:
-    """Stream ``lf`` into ``target`` (format from the suffix), atomically."""
+    """Stream ``lf`` into ``target`` (format from the suffix), atomically.
+
+    Parameters
+    ----------
+    lf
+        The query to write; it runs on Polars' streaming engine.
+    target
+        The output path; its suffix (a key of :data:`OUTPUT_FORMATS`) chooses
+        the writer. Check it first with :func:`check_output`.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> sink(pl.LazyFrame({"x": [1, 2]}), d / "out.csv")
+    >>> print((d / "out.csv").read_text(), end="")
+    x
+    1
+    2
+    """
     target = Path(target)
     writer = OUTPUT_FORMATS[target.suffix.lower()]
     with atomic_path(target) as tmp:

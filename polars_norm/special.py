@@ -137,6 +137,16 @@ def expm1(x: pl.Expr) -> pl.Expr:
     Uses the identity ``expm1(x) = 2 sinh(x / 2) exp(x / 2)``; ``sinh`` is
     accurate near 0.
 
+    Parameters
+    ----------
+    x
+        A Float64 expression.
+
+    Returns
+    -------
+    pl.Expr
+        Float64, elementwise.
+
     Examples
     --------
     >>> import polars as pl
