@@ -81,19 +81,100 @@ MAX_SCALE_BITS = 600.0
 
 
 def two_sum(a: pl.Expr, b: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
-    """Knuth's error-free sum: ``hi = fl(a + b)`` and ``lo`` with ``hi + lo == a + b`` exactly."""
+    """Knuth's error-free sum: ``hi = fl(a + b)`` and ``lo`` with ``hi + lo == a + b`` exactly.
+
+    Parameters
+    ----------
+    a, b
+        Float64 expressions to add.
+
+    Returns
+    -------
+    tuple of pl.Expr
+        ``(hi, lo)``: the rounded sum and its rounding error. ``lo`` is what
+        :func:`merge_states` keeps as ``mean_lo``.
+
+    Notes
+    -----
+    Six floating-point operations and no branch (Knuth's TwoSum), so it holds
+    for any order of magnitude of ``a`` and ``b``; it does not hold when the
+    sum overflows. A null or NaN in either input gives null or NaN in both.
+
+    References
+    ----------
+    .. [1] Knuth, D. E. The Art of Computer Programming, Vol. 2,
+       Seminumerical Algorithms, 3rd ed., section 4.2.2, theorem B.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> from polars_norm.moments import two_sum
+    >>> hi, lo = two_sum(pl.col("a"), pl.col("b"))
+    >>> pl.DataFrame({"a": [1e16], "b": [1.0]}).select(hi.alias("hi"), lo.alias("lo"))
+    shape: (1, 2)
+    ┌───────────┬─────┐
+    │ hi        ┆ lo  │
+    │ ---       ┆ --- │
+    │ f64       ┆ f64 │
+    ╞═══════════╪═════╡
+    │ 1.0000e16 ┆ 1.0 │
+    └───────────┴─────┘
+    """
     hi = a + b
     bb = hi - a
     return hi, (a - (hi - bb)) + (b - bb)
 
 
 def powsum_name(p: float) -> str:
-    """The state field holding ``sum((|x| / scale) ** p)``, e.g. ``powsum_2``."""
+    """The state field holding ``sum((|x| / scale) ** p)``, e.g. ``powsum_2``.
+
+    Parameters
+    ----------
+    p
+        The norm order.
+
+    Returns
+    -------
+    str
+        ``"powsum_"`` followed by ``p`` in ``%g`` format.
+
+    Examples
+    --------
+    >>> from polars_norm.moments import powsum_name
+    >>> powsum_name(2.0), powsum_name(0.5)
+    ('powsum_2', 'powsum_0.5')
+    """
     return f"powsum_{p:g}"
 
 
 def state_schema(by_schema: pl.Schema | dict[str, pl.DataType], norm_orders: Sequence[float]) -> pl.Schema:
-    """The schema of a moment state with the given key columns and norm orders."""
+    """The schema of a moment state with the given key columns and norm orders.
+
+    Parameters
+    ----------
+    by_schema
+        The group key columns and their dtypes, in order (empty for global
+        statistics).
+    norm_orders
+        The fitted norm orders ``p``; one ``powsum_<p>`` field each.
+
+    Returns
+    -------
+    pl.Schema
+        The keys, ``column`` (String), the counts (Int64), the other
+        :data:`STATE_FIELDS` (Float64) and the powsums (Float64).
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> from polars_norm.moments import state_schema
+    >>> schema = state_schema({"g": pl.Int64()}, [2.0])
+    >>> schema.names()
+    ['g', 'column', 'count', 'null_count', 'nan_count', 'mean', 'mean_lo', 'scale', 'm2_scaled',
+     'min', 'max', 'powsum_2']
+    >>> schema["count"], schema["mean"]
+    (Int64, Float64)
+    """
     schema: dict[str, pl.DataType] = dict(by_schema)
     schema[COLUMN] = pl.String()
     for name in ("count", "null_count", "nan_count"):
@@ -106,7 +187,29 @@ def state_schema(by_schema: pl.Schema | dict[str, pl.DataType], norm_orders: Seq
 
 
 def empty_state(by_schema: pl.Schema | dict[str, pl.DataType], norm_orders: Sequence[float]) -> pl.DataFrame:
-    """A state with no rows."""
+    """A state with no rows.
+
+    Parameters
+    ----------
+    by_schema
+        The group key columns and their dtypes (empty for global statistics).
+    norm_orders
+        The fitted norm orders ``p``.
+
+    Returns
+    -------
+    pl.DataFrame
+        An empty frame with :func:`state_schema`'s schema; merging it with other
+        states changes nothing.
+
+    Examples
+    --------
+    >>> from polars_norm.moments import empty_state
+    >>> empty_state({}, [1.0]).shape
+    (0, 11)
+    >>> empty_state({}, [1.0]).columns
+    ['column', 'count', 'null_count', 'nan_count', 'mean', 'mean_lo', 'scale', 'm2_scaled', 'min', 'max', 'powsum_1']
+    """
     return pl.DataFrame(schema=state_schema(by_schema, norm_orders))
 
 
@@ -261,6 +364,48 @@ def batch_moments(
     One pass of flat reductions with a pilot from the first rows; the columns
     whose result shows cancellation or a badly chosen pilot scale are
     recomputed with per-group pilots (at most ``MAX_REFINE`` more passes).
+
+    Parameters
+    ----------
+    lf
+        The rows to reduce.
+    columns
+        The numeric columns to fit.
+    by
+        Group key columns; one state row per group and column. Empty (default)
+        for one global group.
+    norm_orders
+        The orders ``p`` whose ``powsum_<p>`` to keep.
+    engine
+        The Polars engine that collects each pass.
+
+    Returns
+    -------
+    pl.DataFrame
+        The state (:func:`state_schema`), sorted by the keys (nulls last), then
+        in the order of ``columns``.
+
+    Notes
+    -----
+    Nulls and NaN are counted in ``null_count`` and ``nan_count`` and left out
+    of every other field. A group without valid values has ``count`` 0 and null
+    ``mean``, ``scale``, ``min`` and ``max``.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> from polars_norm.moments import batch_moments
+    >>> lf = pl.LazyFrame({"x": [1.0, 2.0, 3.0, None, float("nan")]})
+    >>> state = batch_moments(lf, ["x"], norm_orders=[2.0])
+    >>> state.select("column", "count", "null_count", "nan_count", "mean", "min", "max")
+    shape: (1, 7)
+    ┌────────┬───────┬────────────┬───────────┬──────┬─────┬─────┐
+    │ column ┆ count ┆ null_count ┆ nan_count ┆ mean ┆ min ┆ max │
+    │ ---    ┆ ---   ┆ ---        ┆ ---       ┆ ---  ┆ --- ┆ --- │
+    │ str    ┆ i64   ┆ i64        ┆ i64       ┆ f64  ┆ f64 ┆ f64 │
+    ╞════════╪═══════╪════════════╪═══════════╪══════╪═════╪═════╡
+    │ x      ┆ 3     ┆ 1          ┆ 1         ┆ 2.0  ┆ 1.0 ┆ 3.0 │
+    └────────┴───────┴────────────┴───────────┴──────┴─────┴─────┘
     """
     by, columns = list(by), list(columns)
     state = _flat_pass(lf, by, columns, norm_orders, _pilot_literals(lf, columns), engine)
@@ -297,6 +442,23 @@ def batch_moments(
 def merge_states(states: Sequence[pl.DataFrame], by: Sequence[str], norm_orders: Sequence[float]) -> pl.DataFrame:
     """Merge moment states in one ``group_by`` (Chan et al.'s pairwise formula, k-way).
 
+    Parameters
+    ----------
+    states
+        Moment states with the same schema (keys in the same dtypes).
+    by
+        The group key columns.
+    norm_orders
+        The norm orders whose powsums to merge.
+
+    Returns
+    -------
+    pl.DataFrame
+        One row per group and column, in order of first appearance; the first
+        state as is when every state is empty.
+
+    Notes
+    -----
     With ``S = max(scale_i)`` over the states not all zero, a pilot ``P`` (the first non-empty state's
     mean), ``dm_i = (mean_i - P) / S`` and ``c = sum(n_i dm_i) / n``::
 
@@ -305,7 +467,32 @@ def merge_states(states: Sequence[pl.DataFrame], by: Sequence[str], norm_orders:
                     - (sum(n_i (dm_i - c)))**2 / n
         powsum_p  = sum(powsum_p_i (scale_i / S)**p)
 
-    The last term of ``m2_scaled`` corrects the rounding of ``c``.
+    The last term of ``m2_scaled`` corrects the rounding of ``c``. The merge
+    is commutative and associative to rounding. States whose values are all
+    zero, or without data, do not set ``S`` and are not rescaled; a constant
+    column's mean is its value exactly.
+
+    References
+    ----------
+    .. [1] Chan, T. F., Golub, G. H. and LeVeque, R. J. (1983). "Algorithms for
+       computing the sample variance: analysis and recommendations".
+       The American Statistician 37(3), 242-247.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> from polars_norm.moments import batch_moments, merge_states, mean_expr, std_expr
+    >>> a = batch_moments(pl.LazyFrame({"x": [1.0, 2.0]}), ["x"])
+    >>> b = batch_moments(pl.LazyFrame({"x": [3.0, 4.0, 5.0]}), ["x"])
+    >>> merge_states([a, b], [], [1.0, 2.0]).select("count", mean_expr().alias("mean"), std_expr(1).alias("std"))
+    shape: (1, 3)
+    ┌───────┬──────┬──────────┐
+    │ count ┆ mean ┆ std      │
+    │ ---   ┆ ---  ┆ ---      │
+    │ i64   ┆ f64  ┆ f64      │
+    ╞═══════╪══════╪══════════╡
+    │ 5     ┆ 3.0  ┆ 1.581139 │
+    └───────┴──────┴──────────┘
     """
     nonempty = [s for s in states if s.height > 0]
     if not nonempty:
@@ -362,9 +549,33 @@ def _infinite() -> pl.Expr:
 def mean_expr() -> pl.Expr:
     """The mean from state fields, as IEEE arithmetic gives it on data holding infinities.
 
-    ``inf`` (or ``-inf``) when the values hold it, NaN when they hold both;
-    a batch's own shifted sums, or a merge, would otherwise give NaN or
+    Returns
+    -------
+    pl.Expr
+        An expression over a moment state's fields: ``mean``, except ``inf``
+        (or ``-inf``) when the values hold it and NaN when they hold both; null
+        without data.
+
+    Notes
+    -----
+    A batch's own shifted sums, or a merge, would otherwise give NaN or
     ``inf`` depending on how the data was split.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> from polars_norm.moments import batch_moments, mean_expr
+    >>> state = batch_moments(pl.LazyFrame({"x": [1.0, 2.0], "y": [1.0, float("inf")]}), ["x", "y"])
+    >>> state.select("column", mean_expr().alias("mean"))
+    shape: (2, 2)
+    ┌────────┬──────┐
+    │ column ┆ mean │
+    │ ---    ┆ ---  │
+    │ str    ┆ f64  │
+    ╞════════╪══════╡
+    │ x      ┆ 1.5  │
+    │ y      ┆ inf  │
+    └────────┴──────┘
     """
     lo, hi = pl.col("min"), pl.col("max")
     inf = pl.lit(math.inf)
@@ -380,14 +591,69 @@ def mean_expr() -> pl.Expr:
 
 
 def std_expr(ddof: int) -> pl.Expr:
-    """The standard deviation from state fields; null when ``count <= ddof``, NaN when the values hold ``inf``."""
+    """The standard deviation from state fields.
+
+    Parameters
+    ----------
+    ddof
+        Delta degrees of freedom: the divisor is ``count - ddof``.
+
+    Returns
+    -------
+    pl.Expr
+        ``sqrt(m2_scaled / (count - ddof)) * scale``; null when
+        ``count <= ddof``, NaN when the values hold ``inf``.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> from polars_norm.moments import batch_moments, std_expr
+    >>> state = batch_moments(pl.LazyFrame({"x": [1.0, 2.0, 3.0, 4.0]}), ["x"])
+    >>> state.select(std_expr(0).alias("std0"), std_expr(1).alias("std1"), std_expr(4).alias("std4"))
+    shape: (1, 3)
+    ┌──────────┬──────────┬──────┐
+    │ std0     ┆ std1     ┆ std4 │
+    │ ---      ┆ ---      ┆ ---  │
+    │ f64      ┆ f64      ┆ f64  │
+    ╞══════════╪══════════╪══════╡
+    │ 1.118034 ┆ 1.290994 ┆ null │
+    └──────────┴──────────┴──────┘
+    """
     dof = pl.col("count") - ddof
     std = (pl.col("m2_scaled") / dof.cast(pl.Float64)).sqrt() * pl.col("scale")
     return pl.when(dof > 0).then(pl.when(_infinite()).then(pl.lit(math.nan)).otherwise(std))
 
 
 def norm_expr(p: float) -> pl.Expr:
-    """The Lp norm from state fields (``p = inf`` is ``max|x|``); null without data."""
+    """The Lp norm from state fields (``p = inf`` is ``max|x|``).
+
+    Parameters
+    ----------
+    p
+        A fitted norm order (its ``powsum_<p>`` field must be in the state), or
+        ``math.inf`` for ``max|x|`` from ``min`` and ``max``.
+
+    Returns
+    -------
+    pl.Expr
+        ``powsum_p ** (1 / p) * scale``; null without data.
+
+    Examples
+    --------
+    >>> import math
+    >>> import polars as pl
+    >>> from polars_norm.moments import batch_moments, norm_expr
+    >>> state = batch_moments(pl.LazyFrame({"x": [3.0, -4.0]}), ["x"], norm_orders=[1.0, 2.0])
+    >>> state.select(norm_expr(1.0).alias("l1"), norm_expr(2.0).alias("l2"), norm_expr(math.inf).alias("maxabs"))
+    shape: (1, 3)
+    ┌─────┬─────┬────────┐
+    │ l1  ┆ l2  ┆ maxabs │
+    │ --- ┆ --- ┆ ---    │
+    │ f64 ┆ f64 ┆ f64    │
+    ╞═════╪═════╪════════╡
+    │ 7.0 ┆ 5.0 ┆ 4.0    │
+    └─────┴─────┴────────┘
+    """
     if math.isinf(p):
         return pl.when(pl.col("count") > 0).then(pl.max_horizontal(pl.col("min").abs(), pl.col("max").abs()))
     powsum = pl.col(powsum_name(p))
