@@ -96,7 +96,16 @@ _INF = re.compile(r"(?<![\w.])([+-]?)inf(?:inity)?(?![\w.])", re.IGNORECASE)
 
 
 class UsageError(Exception):
-    """Arguments that cannot work together (exit status 2)."""
+    """Arguments that cannot work together (exit status 2).
+
+    :func:`main` reports its message on stderr as ``polars-norm COMMAND: error: ...``
+    and returns 2.
+
+    Examples
+    --------
+    >>> main(["normalize", "in.parquet", "-o", "out.parquet", "--save-stats", "out.parquet"])
+    2
+    """
 
 
 # --------------------------------------------------------------------------
@@ -432,6 +441,32 @@ def _methods(default: Spec | None, per_column: dict[str, Spec], columns: Sequenc
 # subcommands
 # --------------------------------------------------------------------------
 def cmd_fit(args: argparse.Namespace) -> int:
+    """``polars-norm fit``: fit statistics of the inputs into a JSON statistics file.
+
+    One streaming pass of flat reductions (per group with ``--by``), with
+    quantile sketches unless ``--no-quantiles``; the file is written
+    atomically.
+
+    Parameters
+    ----------
+    args
+        The parsed arguments (:func:`build_parser`).
+
+    Returns
+    -------
+    int
+        The exit status, 0 (errors are raised, and :func:`main` maps them to 1
+        or 2).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> pl.DataFrame({"g": ["a", "a", "b"], "x": [1.0, 3.0, 5.0]}).write_parquet(d / "in.parquet")
+    >>> args = build_parser().parse_args(["fit", str(d / "in.parquet"), "--by", "g", "-o", str(d / "s.json"), "-q"])
+    >>> cmd_fit(args), (d / "s.json").exists()
+    (0, True)
+    """
     _check_names(args, {})
     orders = tuple(dict.fromkeys(p for p in args.norm_orders or _DEFAULT_ORDERS if math.isfinite(p)))
     files, total = _inputs(args)
@@ -445,6 +480,40 @@ def cmd_fit(args: argparse.Namespace) -> int:
 
 
 def cmd_transform(args: argparse.Namespace) -> int:
+    """``polars-norm transform``: apply a statistics file to the inputs and write the output.
+
+    The fitted statistics enter the query as literals (or a lookup in the
+    per-group statistics), so the transform streams in bounded memory; the
+    output is renamed into place only when complete.
+
+    Parameters
+    ----------
+    args
+        The parsed arguments (:func:`build_parser`).
+
+    Returns
+    -------
+    int
+        The exit status, 0.
+
+    Raises
+    ------
+    ValueError
+        If a column to transform was not fitted (exit status 1 from :func:`main`).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> pl.DataFrame({"x": [1.0, 2.0, 3.0]}).write_parquet(d / "in.parquet")
+    >>> main(["fit", str(d / "in.parquet"), "-o", str(d / "s.json"), "-q"])
+    0
+    >>> args = build_parser().parse_args(
+    ...     ["transform", str(d / "in.parquet"), "--stats", str(d / "s.json"), "-o", str(d / "out.parquet"), "-q"]
+    ... )
+    >>> cmd_transform(args), pl.read_parquet(d / "out.parquet")["x"].to_list()
+    (0, [-1.0, 0.0, 1.0])
+    """
     default, per_column = _plan(args)
     _check_names(args, per_column)
     files, total = _inputs(args)
@@ -464,6 +533,37 @@ def cmd_transform(args: argparse.Namespace) -> int:
 
 
 def cmd_normalize(args: argparse.Namespace) -> int:
+    """``polars-norm normalize``: fit, then transform, in two streaming passes.
+
+    With ``--save-stats`` the fitted statistics are also written, renamed
+    into place only after the output, so a failed run leaves neither.
+
+    Parameters
+    ----------
+    args
+        The parsed arguments (:func:`build_parser`).
+
+    Returns
+    -------
+    int
+        The exit status, 0.
+
+    Raises
+    ------
+    UsageError
+        If ``--save-stats`` names the output.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> pl.DataFrame({"x": [2.0, 4.0, 6.0]}).write_parquet(d / "in.parquet")
+    >>> args = build_parser().parse_args(
+    ...     ["normalize", str(d / "in.parquet"), "--method", "minmax", "-o", str(d / "out.csv"), "-q"]
+    ... )
+    >>> cmd_normalize(args), pl.read_csv(d / "out.csv")["x"].to_list()
+    (0, [0.0, 0.5, 1.0])
+    """
     default, per_column = _plan(args)
     _check_names(args, per_column)
     if args.save_stats and Path(args.save_stats).resolve() == Path(args.output).resolve():
@@ -492,6 +592,32 @@ def cmd_normalize(args: argparse.Namespace) -> int:
 
 
 def cmd_describe(args: argparse.Namespace) -> int:
+    """``polars-norm describe``: print the statistics of a statistics file.
+
+    Prints a header line (columns, group keys, whether quantile sketches are
+    stored) and :meth:`polars_norm.Accumulator.to_frame` as a table.
+
+    Parameters
+    ----------
+    args
+        The parsed arguments (:func:`build_parser`).
+
+    Returns
+    -------
+    int
+        The exit status, 0.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> pl.DataFrame({"x": [1.0, 2.0, 3.0]}).write_parquet(d / "in.parquet")
+    >>> main(["fit", str(d / "in.parquet"), "-o", str(d / "s.json"), "-q", "--no-quantiles"])
+    0
+    >>> cmd_describe(build_parser().parse_args(["describe", str(d / "s.json")]))  # doctest: +ELLIPSIS
+    /...s.json: 1 column(s), quantile sketches: no
+    ...
+    """
     acc = Accumulator.load(args.stats)
     frame = acc.to_frame(ddof=args.ddof)
     by = f", by {list(acc.by)}" if acc.by else ""
@@ -502,7 +628,37 @@ def cmd_describe(args: argparse.Namespace) -> int:
 
 
 def demo_data(rows: int = 600) -> pl.DataFrame:
-    """The demo's dataset: readings of three sensors with their own offsets and scales, a few nulls."""
+    """The demo's dataset: readings of three sensors with their own offsets and scales, a few nulls.
+
+    Deterministic (no random numbers), so the demo prints the same every time.
+
+    Parameters
+    ----------
+    rows
+        The number of readings.
+
+    Returns
+    -------
+    pl.DataFrame
+        Columns ``sensor`` (String), ``temperature`` and ``humidity`` (Float64).
+
+    Examples
+    --------
+    >>> demo_data(6)
+    shape: (6, 3)
+    ┌────────┬─────────────┬──────────┐
+    │ sensor ┆ temperature ┆ humidity │
+    │ ---    ┆ ---         ┆ ---      │
+    │ str    ┆ f64         ┆ f64      │
+    ╞════════╪═════════════╪══════════╡
+    │ north  ┆ 15.0        ┆ 25.0     │
+    │ south  ┆ 51.76       ┆ 52.57    │
+    │ east   ┆ -3.31       ┆ 50.14    │
+    │ north  ┆ 22.57       ┆ 47.71    │
+    │ south  ┆ 42.04       ┆ 45.28    │
+    │ east   ┆ -4.525      ┆ 42.85    │
+    └────────┴─────────────┴──────────┘
+    """
     i = pl.int_range(rows)
     wave = ((i * 7919) % 1000).cast(pl.Float64) / 1000.0 - 0.5  # deterministic, no RNG
     k = (i % 3).cast(pl.UInt32)
@@ -515,6 +671,28 @@ def demo_data(rows: int = 600) -> pl.DataFrame:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    """``polars-norm demo``: run fit, describe and transform on a small generated dataset.
+
+    The files live in a temporary directory removed at the end; the output
+    shows each command and ends with a check that the per-sensor z-scores
+    have mean 0 and standard deviation 1.
+
+    Parameters
+    ----------
+    args
+        The parsed arguments (none are used).
+
+    Returns
+    -------
+    int
+        The exit status, 0.
+
+    Examples
+    --------
+    >>> cmd_demo(build_parser().parse_args(["demo"]))  # doctest: +ELLIPSIS
+    demo: readings.parquet, 600 readings of 3 sensors (generated)
+    ...
+    """
     with tempfile.TemporaryDirectory(prefix="polars-norm-demo-") as tmp:
         data, stats, out = Path(tmp, "readings.parquet"), Path(tmp, "stats.json"), Path(tmp, "normalized.parquet")
         demo_data().write_parquet(data)
@@ -575,6 +753,22 @@ def _method_args(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``argparse`` parser of the command line, one subcommand per ``cmd_*`` function.
+
+    Each subparser sets ``func`` to its ``cmd_*`` function, which :func:`main`
+    calls. Argument values are checked by their ``type`` functions, so a bad
+    value exits with status 2 before any data is read.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+
+    Examples
+    --------
+    >>> args = build_parser().parse_args(["describe", "stats.json", "--ddof", "0"])
+    >>> args.command, args.stats, args.ddof, args.func is cmd_describe
+    ('describe', 'stats.json', 0, True)
+    """
     parser = argparse.ArgumentParser(
         prog="polars-norm", description="Fit normalization statistics out of core and apply them."
     )
@@ -630,7 +824,33 @@ def _first_line(exc: BaseException) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit status."""
+    """Run the command line; return the exit status.
+
+    Parameters
+    ----------
+    argv
+        The arguments, without the program name; None reads ``sys.argv``.
+
+    Returns
+    -------
+    int
+        0 on success, 1 for a data error, 2 for a usage error (the message is
+        printed on stderr). An interrupt ends the process at once with status
+        130 (``SIGINT``) or 143 (``SIGTERM``); argparse's own errors raise
+        ``SystemExit(2)``.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> pl.DataFrame({"x": [1.0, 2.0, 3.0]}).write_parquet(d / "in.parquet")
+    >>> main(["normalize", str(d / "in.parquet"), "-o", str(d / "out.parquet"), "-q"])
+    0
+    >>> main(["normalize", str(d / "in.parquet"), "-o", str(d / "out.parquet"), "-q"])
+    2
+    >>> main(["describe", str(d / "missing.json")])
+    1
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     func: Callable[[argparse.Namespace], int] = args.func
@@ -651,5 +871,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run() -> None:
-    """Console-script entry point."""
+    """Console-script entry point: :func:`main` on ``sys.argv``, its status passed to ``sys.exit``.
+
+    Examples
+    --------
+    >>> from unittest import mock
+    >>> with mock.patch("sys.argv", ["polars-norm", "--version"]):
+    ...     run()
+    Traceback (most recent call last):
+    ...
+    SystemExit: 0
+    """
     sys.exit(main())
