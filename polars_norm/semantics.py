@@ -206,6 +206,18 @@ def exact_offsets(x: pl.Expr, dtype: pl.DataType) -> pl.Expr:
     dtype's range. A cast of the values themselves rounds each one to a
     multiple of 1024 near ``2**62`` before any centering.
 
+    Parameters
+    ----------
+    x
+        An integer column or expression.
+    dtype
+        Its dtype.
+
+    Returns
+    -------
+    pl.Expr
+        Float64 offsets from the minimum (per group under ``.over``); null stays null.
+
     Examples
     --------
     >>> import polars as pl
@@ -222,6 +234,18 @@ def exact_range(x: pl.Expr, dtype: pl.DataType) -> pl.Expr:
     """``max(x) - min(x)`` of an integer column, exact, then rounded once to Float64 (null without data).
 
     Computed from the two integer aggregates: no pass over the rows is cast.
+
+    Parameters
+    ----------
+    x
+        An integer column or expression.
+    dtype
+        Its dtype.
+
+    Returns
+    -------
+    pl.Expr
+        A Float64 scalar (per group under ``.over``).
 
     Examples
     --------
