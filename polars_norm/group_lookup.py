@@ -26,6 +26,40 @@ def group_index(keys: pl.DataFrame, col: pl.Expr) -> pl.Expr | None:
     so under the streaming engine they stay out of core, unlike
     ``replace_strict``, whose literal mapping makes Polars buffer the whole
     input. Other keys (several columns, floats) return ``None``: use a join.
+
+    Parameters
+    ----------
+    keys
+        The distinct fitted keys, one column per ``by`` key.
+    col
+        The frame's key column.
+
+    Returns
+    -------
+    pl.Expr or None
+        An unsigned integer position into ``keys``: null for a key not among
+        them; a null key finds the null row of ``keys``, if any.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> from polars_norm.group_lookup import group_index
+    >>> keys = pl.DataFrame({"g": [10, 30, None]})
+    >>> frame = pl.DataFrame({"g": [30, 20, None, 10]})
+    >>> frame.select(group_index(keys, pl.col("g")).alias("position"))
+    shape: (4, 1)
+    ┌──────────┐
+    │ position │
+    │ ---      │
+    │ u32      │
+    ╞══════════╡
+    │ 1        │
+    │ null     │
+    │ 2        │
+    │ 0        │
+    └──────────┘
+    >>> group_index(pl.DataFrame({"g": [1.5]}), pl.col("g")) is None
+    True
     """
     if keys.width != 1:
         return None
@@ -74,7 +108,37 @@ def _enum_index(col: pl.Expr, keys: pl.Series, position: pl.Series) -> pl.Expr:
 
 
 def raise_unseen(lazy: pl.LazyFrame, stats: pl.DataFrame, by: list[str], where: str) -> None:
-    """Raise a ``ValueError`` naming up to five keys of ``lazy`` (the key columns only) absent from ``stats``."""
+    """Raise a ``ValueError`` naming up to five keys of ``lazy`` absent from ``stats``.
+
+    Parameters
+    ----------
+    lazy
+        The frame being transformed (only its key columns are read, once,
+        under the streaming engine).
+    stats
+        The fitted groups: a frame holding the ``by`` columns.
+    by
+        The key columns.
+    where
+        The caller, named in the error message.
+
+    Raises
+    ------
+    ValueError
+        Some key of ``lazy`` is not in ``stats`` (a null key matches a null
+        key).
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> from polars_norm.group_lookup import raise_unseen
+    >>> stats = pl.DataFrame({"g": ["a", "b"]})
+    >>> raise_unseen(pl.LazyFrame({"g": ["a", "b", "a"]}), stats, ["g"], "transform")
+    >>> raise_unseen(pl.LazyFrame({"g": ["a", "c"]}), stats, ["g"], "transform")
+    Traceback (most recent call last):
+        ...
+    ValueError: polars_norm.transform: groups not seen in fitting (unseen='raise'): {'g': 'c'}
+    """
     keys = lazy.select(by).unique().join(stats.lazy().select(by), on=by, how="anti", nulls_equal=True)
     missing = keys.head(5).collect(engine="streaming")
     if missing.height:

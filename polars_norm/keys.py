@@ -43,7 +43,30 @@ _UNITS = ("ms", "us", "ns")  # coarse to fine
 
 
 def key_kind(dtype: pl.DataType) -> str | None:
-    """The kind of a key dtype (``"number"``, ``"text"``, ...), or ``None`` for dtypes that cannot be keys."""
+    """The kind of a key dtype (``"number"``, ``"text"``, ...), or ``None`` for dtypes that cannot be keys.
+
+    Parameters
+    ----------
+    dtype
+        A column's dtype.
+
+    Returns
+    -------
+    str or None
+        ``"null"``, ``"number"``, ``"text"``, ``"boolean"``, ``"date"``,
+        ``"time"``, ``"duration"`` or ``"datetime[<time zone>]"``: keys of
+        two dtypes can be matched only within one kind (a ``Null`` column goes
+        with any).
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> from polars_norm.keys import key_kind
+    >>> key_kind(pl.Int32()), key_kind(pl.Enum(["a"])), key_kind(pl.Datetime("us", "UTC"))
+    ('number', 'text', 'datetime[UTC]')
+    >>> key_kind(pl.List(pl.Int64)) is None
+    True
+    """
     if dtype == pl.Null:
         return "null"
     if dtype.is_numeric():
@@ -145,7 +168,41 @@ def common_key_dtype(
 def common_key_schema(
     left: Mapping[str, pl.DataType], right: Mapping[str, pl.DataType], where: str, sides: tuple[str, str]
 ) -> dict[str, pl.DataType]:
-    """:func:`common_key_dtype` of every key of ``left`` (which ``right`` must hold too)."""
+    """:func:`common_key_dtype` of every key of ``left`` (which ``right`` must hold too).
+
+    Parameters
+    ----------
+    left, right
+        Key names and dtypes of the two sides.
+    where
+        The caller, named in error messages.
+    sides
+        How error messages name the two sides, e.g.
+        ``("earlier batches", "this batch")``.
+
+    Returns
+    -------
+    dict
+        Each key's dtype in which both sides' values are compared.
+
+    Raises
+    ------
+    TypeError
+        The two dtypes of a key are of different kinds (module notes).
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> from polars_norm.keys import common_key_schema
+    >>> left = {"g": pl.Int64(), "h": pl.String()}
+    >>> common_key_schema(left, {"g": pl.UInt64(), "h": pl.Categorical()}, "fit", ("one", "other"))
+    {'g': Int128, 'h': String}
+    >>> sides = ("earlier batches", "this batch")
+    >>> common_key_schema({"g": pl.Int64()}, {"g": pl.String()}, "fit", sides)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+        ...
+    TypeError: polars_norm.fit: by key 'g' is Int64 in earlier batches but String in this batch; ...
+    """
     return {name: common_key_dtype(name, dtype, right[name], where, sides) for name, dtype in left.items()}
 
 
@@ -156,8 +213,40 @@ def comparable_key(name: str, dtype: pl.DataType, common: pl.DataType) -> pl.Exp
     other side, whose values ``common`` holds): callers tell it from a null
     key with ``pl.col(name).is_not_null()``.
 
+    Parameters
+    ----------
+    name
+        The key column.
+    dtype
+        Its dtype in the frame.
+    common
+        The dtype keys are compared in (:func:`common_key_dtype`).
+
+    Returns
+    -------
+    pl.Expr
+        The key cast (not strictly) to ``common``.
+
+    Notes
+    -----
     Polars joins float keys by their bits, and NaN has many bit patterns (a
     NaN from arithmetic is not the NaN literal), so NaN keys are made one.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> from polars_norm.keys import comparable_key
+    >>> df = pl.DataFrame({"g": [1, 2**40]})
+    >>> df.select(comparable_key("g", pl.Int64(), pl.Int32()).alias("as_int32"))
+    shape: (2, 1)
+    ┌──────────┐
+    │ as_int32 │
+    │ ---      │
+    │ i32      │
+    ╞══════════╡
+    │ 1        │
+    │ null     │
+    └──────────┘
     """
     col = pl.col(name) if dtype == common else pl.col(name).cast(common, strict=False)
     if common.is_float():
@@ -171,12 +260,38 @@ def cast_keys(frame: pl.DataFrame, key_schema: Mapping[str, pl.DataType], where:
     For keys that are merged by value (batches of one fit, merged
     accumulators), after :func:`common_key_dtype` chose the dtype.
 
+    Parameters
+    ----------
+    frame
+        A frame holding the key columns.
+    key_schema
+        The dtype of each key column; other columns are left as they are.
+    where
+        The caller, named in error messages.
+
+    Returns
+    -------
+    pl.DataFrame
+        ``frame`` itself when no key changes dtype, else a cast copy.
+
     Raises
     ------
     TypeError
         Naming the key, if a key value does not fit the dtype (a ``Datetime``
         of year 9999 in nanoseconds, say), or if two different keys would
         become one (integers beyond ``2**53`` as ``Float64``).
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> from polars_norm.keys import cast_keys
+    >>> frame = pl.DataFrame({"g": [1, 2], "x": [1.0, 2.0]}, schema={"g": pl.Int32, "x": pl.Float64})
+    >>> cast_keys(frame, {"g": pl.Int64()}, "fit").schema
+    Schema([('g', Int64), ('x', Float64)])
+    >>> cast_keys(pl.DataFrame({"g": [2**53, 2**53 + 1]}), {"g": pl.Float64()}, "fit")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+        ...
+    TypeError: polars_norm.fit: by key 'g': different keys become one value in Float64, ...
     """
     changed = {k: d for k, d in key_schema.items() if frame.schema[k] != d}
     if not changed:
