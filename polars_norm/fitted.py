@@ -68,7 +68,47 @@ _UNSEEN = ("null", "global", "raise")
 # methods and options
 # --------------------------------------------------------------------------
 def resolve_method(spec: MethodSpec, options: Mapping[str, Any], where: str) -> tuple[str, dict[str, Any]]:
-    """Validate a method spec and its options; return the name and the full option set."""
+    """Validate a method spec and its options; return the name and the full option set.
+
+    Parameters
+    ----------
+    spec
+        A method name (a key of :data:`METHODS`) or ``(name, {option: value})``.
+    options
+        Options for every column; the spec's own options take precedence.
+    where
+        The caller, named in error messages.
+
+    Returns
+    -------
+    tuple
+        ``(name, options)``: every option of the method, defaults filled in
+        and values checked (``feature_range`` as floats, a quantile ``offset``
+        name as its number; for ``output="normal"`` the default offset is
+        Blom's 3/8).
+
+    Raises
+    ------
+    TypeError
+        ``spec`` is neither a name nor a ``(name, options)`` pair.
+    ValueError
+        An unknown method, an option the method does not take, or an
+        option value out of range.
+
+    Examples
+    --------
+    >>> from polars_norm.fitted import resolve_method
+    >>> resolve_method("zscore", {}, "transform")
+    ('zscore', {'ddof': 1})
+    >>> resolve_method(("minmax", {"feature_range": (-1, 1)}), {"clip": True}, "transform")
+    ('minmax', {'feature_range': (-1.0, 1.0), 'clip': True})
+    >>> resolve_method("quantile", {"output": "normal"}, "transform")
+    ('quantile', {'output': 'normal', 'offset': 0.375})
+    >>> resolve_method("zscore", {"p": 2}, "transform")
+    Traceback (most recent call last):
+        ...
+    ValueError: polars_norm.transform: option p=2 does not apply to method 'zscore' (options: ddof)
+    """
     if isinstance(spec, str):
         name, own = spec, {}
     elif isinstance(spec, tuple) and len(spec) == 2 and isinstance(spec[0], str) and isinstance(spec[1], Mapping):

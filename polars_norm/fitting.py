@@ -76,10 +76,36 @@ def _expand(path: str | Path) -> list[Path]:
 def input_files(source: str | Path | Sequence[str | Path]) -> list[Path]:
     """The files :func:`scan` reads: each path, glob or directory expanded, in order.
 
+    Parameters
+    ----------
+    source
+        A path, a glob (``*``, ``?``, ``[``; ``**`` recurses), a directory
+        (every file below it with a known suffix, see :data:`FORMATS`), or a
+        list of them.
+
+    Returns
+    -------
+    list of Path
+        The files; a glob's and a directory's matches sorted.
+
     Raises
     ------
     FileNotFoundError
         If a path does not exist or a glob or directory matches nothing.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from polars_norm.fitting import input_files
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     for name in ("b.parquet", "a.parquet", "notes.txt"):
+    ...         (pathlib.Path(d) / name).touch()
+    ...     print([f.name for f in input_files(d)], [f.name for f in input_files(f"{d}/b.*")])
+    ['a.parquet', 'b.parquet'] ['b.parquet']
+    >>> input_files("no/such/file.csv")
+    Traceback (most recent call last):
+        ...
+    FileNotFoundError: polars_norm.scan: no such file: 'no/such/file.csv'
     """
     paths = [source] if isinstance(source, (str, Path)) else list(source)
     return [f for p in paths for f in _expand(p)]
@@ -143,8 +169,8 @@ def scan(
     infer_schema_length
         CSV and NDJSON: the rows the dtypes are inferred from (default
         :data:`INFER_SCHEMA_LENGTH`, 100,000); ``None`` reads the whole
-        file first (slow: for a CSV about three times as long as a pass over
-        the data, with the whole file mapped into memory).
+        file first (slow: the inference is a pass of its own over every row,
+        before the data is read, with the whole file mapped into memory).
     schema_overrides
         CSV and NDJSON: ``{column: dtype}`` taking precedence over
         inference, e.g. ``{"price": pl.Float64, "zip": pl.String}``.
@@ -165,6 +191,29 @@ def scan(
     ValueError
         For an unknown suffix, a mix of formats, or ``schema_overrides`` with
         Parquet or IPC files (which carry their own schema).
+
+    Examples
+    --------
+    ``NA`` is null in the numeric column, text in the text column:
+
+    >>> import pathlib, tempfile
+    >>> import polars as pl
+    >>> from polars_norm.fitting import scan
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     path = pathlib.Path(d) / "a.csv"
+    ...     pl.DataFrame({"x": [1.5, None], "s": ["NA", "b"]}).write_csv(path, null_value="NA")
+    ...     print(path.read_text().split())
+    ...     print(scan(path).collect())
+    ['x,s', '1.5,NA', 'NA,b']
+    shape: (2, 2)
+    ┌──────┬─────┐
+    │ x    ┆ s   │
+    │ ---  ┆ --- │
+    │ f64  ┆ str │
+    ╞══════╪═════╡
+    │ 1.5  ┆ NA  │
+    │ null ┆ b   │
+    └──────┴─────┘
     """
     files = input_files(source)
     kinds = set()
@@ -219,7 +268,7 @@ def fit(
         Group key column(s) for per-group statistics.
     quantiles
         Keep KLL quantile sketches (needed by the ``robust`` and ``quantile``
-        methods). ``False`` fits only moments, extremes and norms, faster.
+        methods). ``False`` fits only moments, extremes and norms, with no sketch to feed.
     sketch_k
         KLL accuracy parameter (default 800: rank error within 0.5%).
     norm_orders
