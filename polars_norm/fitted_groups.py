@@ -56,6 +56,54 @@ class GroupKnots:
     without valid values has no knots (``size`` 0) and gives null. One
     sentinel knot past every group keeps the arrays non-empty, so that every
     gather index is in bounds.
+
+    Parameters
+    ----------
+    acc
+        Grouped fitted statistics with sketches.
+    column
+        A fitted column.
+    keys
+        The fitted groups, one row each, in the order of the row group index.
+    pooled
+        The pooled statistics, for ``unseen="global"`` (group ``len(keys)``);
+        ``None`` otherwise.
+
+    Attributes
+    ----------
+    groups : int
+        ``len(keys)``.
+    xs, fs : pl.Series
+        The knots of all groups, then the sentinel.
+    x_keys, f_keys : pl.Series
+        The search keys of ``xs`` and ``fs`` (increasing over all groups).
+    fields : dict of pl.Series
+        Per group (and one empty group more): ``n``, ``start``, ``size``,
+        ``x_lo``, ``x_span``.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> from polars_norm import fit
+    >>> from polars_norm.fitted_groups import GroupKnots
+    >>> acc = fit(pl.DataFrame({"g": ["a", "a", "b"], "x": [1.0, 3.0, 5.0]}), by="g")
+    >>> knots = GroupKnots(acc, "x", pl.DataFrame({"g": ["a", "b", "c"]}), None)
+    >>> knots.groups, knots.xs.to_list(), knots.fs.to_list()
+    (3, [1.0, 3.0, 5.0, 0.0], [0.25, 0.75, 0.5, 0.0])
+    >>> knots.x_keys.to_list()
+    [0.25, 0.75, 2.25, 6.0]
+    >>> pl.DataFrame(knots.fields)
+    shape: (4, 5)
+    ┌──────┬───────┬──────┬──────┬────────┐
+    │ n    ┆ start ┆ size ┆ x_lo ┆ x_span │
+    │ ---  ┆ ---   ┆ ---  ┆ ---  ┆ ---    │
+    │ f64  ┆ f64   ┆ f64  ┆ f64  ┆ f64    │
+    ╞══════╪═══════╪══════╪══════╪════════╡
+    │ 2.0  ┆ 0.0   ┆ 2.0  ┆ 1.0  ┆ 2.0    │
+    │ 1.0  ┆ 2.0   ┆ 1.0  ┆ 5.0  ┆ 1.0    │
+    │ null ┆ 3.0   ┆ 0.0  ┆ 0.0  ┆ 1.0    │
+    │ null ┆ 3.0   ┆ 0.0  ┆ 0.0  ┆ 1.0    │
+    └──────┴───────┴──────┴──────┴────────┘
     """
 
     def __init__(self, acc: FittedStatistics, column: str, keys: pl.DataFrame, pooled: FittedStatistics | None) -> None:
@@ -99,6 +147,38 @@ class GroupKnots:
         keeps every lookup in a large literal (the knots of all groups) to
         one per row: written as one expression, the streaming engine
         evaluated each lookup once per reference.
+
+        Parameters
+        ----------
+        column
+            The column to transform.
+        g
+            Each row's group index (null for an unseen group).
+        opts
+            The resolved ``quantile`` options (``offset``, ``output``).
+        inverse
+            Look up the segments of the inverse transform.
+        prefix
+            The helper columns' prefix (:func:`internal_prefix`).
+
+        Returns
+        -------
+        list of pl.Expr
+            Three expressions, ``prefix + "f"``, ``"c"`` and ``"s"``.
+
+        Examples
+        --------
+        >>> import polars as pl
+        >>> from polars_norm import fit
+        >>> from polars_norm.fitted_groups import GroupKnots
+        >>> acc = fit(pl.DataFrame({"g": ["a", "a", "b"], "x": [1.0, 3.0, 5.0]}), by="g")
+        >>> knots = GroupKnots(acc, "x", pl.DataFrame({"g": ["a", "b"]}), None)
+        >>> opts = {"offset": 0.0, "output": "uniform"}
+        >>> frame = pl.DataFrame({"x": [1.0, 2.0, 3.0, 5.0], "group": [0, 0, 0, 1]})
+        >>> for stage in knots.stages("x", pl.col("group"), opts, inverse=False, prefix="_h_"):
+        ...     frame = frame.with_columns(stage)
+        >>> frame.columns
+        ['x', 'group', '_h_f', '_h_c', '_h_s']
         """
         fields = pl.col(prefix + "f")
         x = pl.col(column).cast(pl.Float64)
@@ -124,7 +204,34 @@ class GroupKnots:
         ]
 
     def builder(self, opts: Mapping[str, Any], inverse: bool, prefix: str) -> Callable[..., pl.Expr]:
-        """A ``numeric_expr`` builder of the transform, from the helper columns of :meth:`stages`."""
+        """A ``numeric_expr`` builder of the transform, from the helper columns of :meth:`stages`.
+
+        Parameters
+        ----------
+        opts, inverse, prefix
+            As in :meth:`quantile`.
+
+        Returns
+        -------
+        Callable
+            ``build(x, dtype)`` returning :meth:`quantile` of ``x`` (the dtype
+            is unused).
+
+        Examples
+        --------
+        >>> import polars as pl
+        >>> from polars_norm import fit
+        >>> from polars_norm.fitted_groups import GroupKnots
+        >>> acc = fit(pl.DataFrame({"g": ["a", "a", "b"], "x": [1.0, 3.0, 5.0]}), by="g")
+        >>> knots = GroupKnots(acc, "x", pl.DataFrame({"g": ["a", "b"]}), None)
+        >>> opts = {"offset": 0.0, "output": "uniform"}
+        >>> frame = pl.DataFrame({"x": [1.0, 3.0], "group": [0, 0]})
+        >>> for stage in knots.stages("x", pl.col("group"), opts, inverse=False, prefix="_h_"):
+        ...     frame = frame.with_columns(stage)
+        >>> build = knots.builder(opts, inverse=False, prefix="_h_")
+        >>> frame.select(build(pl.col("x"), pl.Float64)).to_series().to_list()
+        [0.3333333333333333, 0.6666666666666666]
+        """
         return lambda x, _: self.quantile(x, opts, inverse, prefix)
 
     @staticmethod
@@ -136,7 +243,49 @@ class GroupKnots:
         return f
 
     def quantile(self, x: pl.Expr, opts: Mapping[str, Any], inverse: bool, prefix: str) -> pl.Expr:
-        """The fitted quantile transform (or its inverse) of ``x``, given the helper columns of :meth:`stages`."""
+        """The fitted quantile transform (or its inverse) of ``x``, given the helper columns of :meth:`stages`.
+
+        Parameters
+        ----------
+        x
+            The Float64 column to transform.
+        opts
+            The resolved ``quantile`` options (``offset``, ``output``).
+        inverse
+            The inverse transform (:meth:`stages` must have been built alike).
+        prefix
+            The helper columns' prefix.
+
+        Returns
+        -------
+        pl.Expr
+            As :func:`polars_norm.fitted_exprs.quantile_expr`, per group: NaN stays
+            NaN, and a row of a group without data (or unseen) is null.
+
+        Examples
+        --------
+        >>> import polars as pl
+        >>> from polars_norm import fit
+        >>> from polars_norm.fitted_groups import GroupKnots
+        >>> acc = fit(pl.DataFrame({"g": ["a", "a", "b"], "x": [1.0, 3.0, 5.0]}), by="g")
+        >>> knots = GroupKnots(acc, "x", pl.DataFrame({"g": ["a", "b"]}), None)
+        >>> opts = {"offset": 0.0, "output": "uniform"}
+        >>> frame = pl.DataFrame({"x": [1.0, 2.0, 3.0, 5.0], "group": [0, 0, 0, 1]})
+        >>> for stage in knots.stages("x", pl.col("group"), opts, inverse=False, prefix="_h_"):
+        ...     frame = frame.with_columns(stage)
+        >>> frame.select(knots.quantile(pl.col("x"), opts, inverse=False, prefix="_h_"))
+        shape: (4, 1)
+        ┌──────────┐
+        │ x        │
+        │ ---      │
+        │ f64      │
+        ╞══════════╡
+        │ 0.333333 │
+        │ 0.5      │
+        │ 0.666667 │
+        │ 0.5      │
+        └──────────┘
+        """
         fields, seg = pl.col(prefix + "f"), pl.col(prefix + "s")
         lo, hi = seg.struct.field("lo"), seg.struct.field("hi")
         v = self._cdf(x, fields, opts) if inverse else x
@@ -185,7 +334,24 @@ def _no_stat(name: str) -> pl.Expr:
 
 
 def internal_prefix(names: Iterable[str]) -> str:
-    """A prefix for helper columns that no column in ``names`` starts with (``"__pn_"``, lengthened as needed)."""
+    """A prefix for helper columns that no column in ``names`` starts with (``"__pn_"``, lengthened as needed).
+
+    Parameters
+    ----------
+    names
+        The frame's column names.
+
+    Returns
+    -------
+    str
+        ``"__pn_"`` with as many leading underscores more as it takes.
+
+    Examples
+    --------
+    >>> from polars_norm.fitted_groups import internal_prefix
+    >>> internal_prefix(["x", "g"]), internal_prefix(["x", "__pn_tmp"])
+    ('__pn_', '___pn_')
+    """
     taken = list(names)
     prefix = "__pn_"
     while any(name.startswith(prefix) for name in taken):
@@ -210,6 +376,64 @@ def grouped_transform(
     ``TypeError`` for keys of different kinds). Helper columns get a prefix
     that no column of the frame starts with, so none of the user's columns
     is overwritten or dropped.
+
+    Parameters
+    ----------
+    acc
+        Fitted statistics with ``by`` keys.
+    lazy
+        The frame to transform.
+    schema
+        ``lazy``'s schema.
+    plan
+        ``{column: (method, resolved options)}``
+        (:func:`polars_norm.fitted.resolve_method`).
+    unseen
+        ``"null"``, ``"global"`` or ``"raise"``: what a group not seen in
+        fitting gets.
+    inverse
+        Apply the inverse transforms.
+    where
+        The caller, named in error messages.
+    eager
+        Collect the result (for a DataFrame input).
+
+    Returns
+    -------
+    DataFrame or LazyFrame
+        ``lazy`` with the planned columns transformed (collected if ``eager``).
+
+    Raises
+    ------
+    ColumnNotFoundError
+        A ``by`` key is missing from the frame.
+    TypeError
+        A key's dtype is of another kind than the fitted key's, or different
+        fitted keys become one value in the dtype they are compared in.
+    ValueError
+        With ``unseen="raise"``, for groups not seen in fitting.
+
+    Examples
+    --------
+    Integer keys fitted, float keys applied: ``1.0`` is the group ``1``.
+
+    >>> import polars as pl
+    >>> from polars_norm import fit
+    >>> from polars_norm.fitted_groups import grouped_transform
+    >>> acc = fit(pl.DataFrame({"g": [1, 1, 2], "x": [1.0, 3.0, 5.0]}), by="g", quantiles=False)
+    >>> lazy = pl.LazyFrame({"g": [1.0, 2.0, 3.0], "x": [3.0, 5.0, 1.0]})
+    >>> plan = {"x": ("minmax", {"feature_range": (0.0, 1.0), "clip": False})}
+    >>> grouped_transform(acc, lazy, lazy.collect_schema(), plan, "null", False, "transform", eager=True)
+    shape: (3, 2)
+    ┌─────┬──────┐
+    │ g   ┆ x    │
+    │ --- ┆ ---  │
+    │ f64 ┆ f64  │
+    ╞═════╪══════╡
+    │ 1.0 ┆ 1.0  │
+    │ 2.0 ┆ 0.0  │
+    │ 3.0 ┆ null │
+    └─────┴──────┘
     """
     by = list(acc.by)
     for key in by:
