@@ -98,7 +98,25 @@ _TINY = sys.float_info.min
 
 
 class StatsFileError(ValueError):
-    """A statistics file is missing, truncated, modified, malformed, or of another format or version."""
+    """A statistics file is missing, truncated, modified, malformed, or of another format or version.
+
+    A ``ValueError``; its message names the file and, for a malformed
+    document, the field.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from polars_norm import Accumulator
+    >>> from polars_norm.statsfile import StatsFileError
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     path = pathlib.Path(d) / "stats.json"
+    ...     _ = path.write_text("{}")
+    ...     try:
+    ...         Accumulator.load(path)
+    ...     except StatsFileError as exc:
+    ...         print(str(exc).replace(str(path), "stats.json"))
+    polars_norm.load: 'stats.json' is not a polars-norm statistics file (no "format": 'polars-norm-stats')
+    """
 
 
 # ---------------------------------------------------------------------------
@@ -112,6 +130,22 @@ def _number(value: Any) -> Any:
 
 def checksum(doc: Mapping[str, Any]) -> str:
     """The checksum of a statistics document: SHA-256 of its canonical JSON without the ``checksum`` field.
+
+    Parameters
+    ----------
+    doc
+        A statistics document (with or without its ``checksum``).
+
+    Returns
+    -------
+    str
+        ``"sha256:"`` and the hex digest of the document serialized with
+        sorted keys and no whitespace.
+
+    Raises
+    ------
+    TypeError, ValueError
+        The document holds values JSON cannot encode (NaN included).
 
     Examples
     --------
@@ -136,24 +170,100 @@ def _empty_stats(fields: Sequence[str]) -> dict[str, Any]:
 
 
 class Storable(Protocol):
-    """What the statistics file reads of the statistics it writes (:class:`polars_norm.Accumulator` provides it)."""
+    """What the statistics file reads of the statistics it writes (:class:`polars_norm.Accumulator` provides it).
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> from polars_norm import fit
+    >>> from polars_norm.statsfile import Storable, to_document
+    >>> acc: Storable = fit(pl.DataFrame({"x": [1.0]}), quantiles=False)
+    >>> to_document(acc)["settings"]["columns"]
+    ['x']
+    """
 
     @property
-    def by(self) -> tuple[str, ...]: ...
+    def by(self) -> tuple[str, ...]:
+        """The group key columns; see :attr:`polars_norm.Accumulator.by`.
+
+        Examples
+        --------
+        >>> import polars as pl
+        >>> from polars_norm import fit
+        >>> fit(pl.DataFrame({"g": ["a"], "x": [1.0]}), by="g").by
+        ('g',)
+        """
 
     @property
-    def columns(self) -> tuple[str, ...]: ...
+    def columns(self) -> tuple[str, ...]:
+        """The fitted columns; every group of the file lists each of them.
 
-    def settings(self) -> dict[str, Any]: ...
+        Examples
+        --------
+        >>> import polars as pl
+        >>> from polars_norm import fit
+        >>> fit(pl.DataFrame({"g": ["a"], "x": [1.0]}), by="g").columns
+        ('x',)
+        """
 
-    def state_with_sketches(self) -> pl.DataFrame: ...
+    def settings(self) -> dict[str, Any]:
+        """The settings written to the file; see :meth:`polars_norm.Accumulator.settings`.
+
+        Examples
+        --------
+        >>> import polars as pl
+        >>> from polars_norm import fit
+        >>> sorted(fit(pl.DataFrame({"x": [1.0]})).settings())
+        ['by', 'columns', 'key_dtypes', 'norm_orders', 'quantiles', 'sketch_k']
+        """
+
+    def state_with_sketches(self) -> pl.DataFrame:
+        """The state written to the file; see :meth:`polars_norm.Accumulator.state_with_sketches`.
+
+        Examples
+        --------
+        >>> import polars as pl
+        >>> from polars_norm import fit
+        >>> fit(pl.DataFrame({"x": [1.0]})).state_with_sketches().columns[-1]
+        'sketch'
+        """
 
 
 def to_document(acc: Storable) -> dict[str, Any]:
     """The JSON document of ``acc`` (a dict ready for ``json.dump``).
 
-    Raises ``TypeError`` if a ``by`` key's dtype cannot be stored
-    (:func:`polars_norm.key_codec.check_storable`).
+    Parameters
+    ----------
+    acc
+        The statistics to write.
+
+    Returns
+    -------
+    dict
+        The document of the module's notes, its checksum included. Non-finite
+        statistics are the strings ``"nan"``, ``"inf"``, ``"-inf"``; sketches
+        base64 text; every fitted column appears in every group (zero counts
+        and null statistics where a group has no row for it).
+
+    Raises
+    ------
+    TypeError
+        A ``by`` key's dtype cannot be stored
+        (:func:`polars_norm.key_codec.check_storable`).
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> from polars_norm import fit
+    >>> from polars_norm.statsfile import to_document
+    >>> acc = fit(pl.DataFrame({"g": ["a"], "x": [2.0]}), by="g", quantiles=False, norm_orders=[2.0])
+    >>> doc = to_document(acc)
+    >>> doc["format"], doc["format_version"], doc["settings"]["key_dtypes"]
+    ('polars-norm-stats', 1, {'g': 'String'})
+    >>> doc["groups"][0]["key"], doc["groups"][0]["columns"]["x"]["mean"]
+    ({'g': 'a'}, 2.0)
+    >>> doc["checksum"][:7]
+    'sha256:'
     """
     meta = acc.settings()
     state = acc.state_with_sketches()
@@ -191,8 +301,31 @@ def to_document(acc: Storable) -> dict[str, Any]:
 def save(acc: Storable, path: str | Path) -> None:
     """Write ``acc`` to ``path`` as JSON, atomically (a temporary file renamed into place).
 
-    Raises ``TypeError`` if a ``by`` key's dtype cannot be stored (lists,
-    structs, ...: see :mod:`polars_norm.key_codec`).
+    Parameters
+    ----------
+    acc
+        The statistics to write.
+    path
+        The file; a reader never sees it half written.
+
+    Raises
+    ------
+    TypeError
+        A ``by`` key's dtype cannot be stored (lists, structs, ...: see
+        :mod:`polars_norm.key_codec`).
+
+    Examples
+    --------
+    >>> import json, pathlib, tempfile
+    >>> import polars as pl
+    >>> from polars_norm import fit
+    >>> from polars_norm.statsfile import save
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     path = pathlib.Path(d) / "stats.json"
+    ...     save(fit(pl.DataFrame({"x": [1.0, 2.0]}), quantiles=False), path)
+    ...     doc = json.loads(path.read_text())
+    >>> doc["format"], doc["settings"]["columns"], doc["groups"][0]["columns"]["x"]["count"]
+    ('polars-norm-stats', ['x'], 2)
     """
     doc = to_document(acc)
     with atomic_path(path) as tmp, tmp.open("w", encoding="utf-8") as fh:
@@ -499,6 +632,16 @@ def kll_problem(blob: bytes) -> str | None:
     weights of the levels against ``n``, and that no item is NaN or outside
     the sketch's [min, max].
 
+    Parameters
+    ----------
+    blob
+        The bytes of a serialized sketch.
+
+    Returns
+    -------
+    str or None
+        The first problem found, in words; ``None`` for a sound image.
+
     Examples
     --------
     >>> from datasketches import kll_doubles_sketch
@@ -582,8 +725,50 @@ def from_document(doc: Any, build: Callable[[dict[str, Any], pl.DataFrame], T], 
     """Rebuild statistics from a parsed statistics document: ``build(settings, state)``.
 
     Checks the format, version, checksum and then every field (see the
-    module's notes); raises :class:`StatsFileError` naming ``path`` and the
-    field, also for an error of ``build`` (``Accumulator.from_state``).
+    module's notes).
+
+    Parameters
+    ----------
+    doc
+        The parsed JSON document.
+    build
+        Builds the statistics from the settings and the state
+        (``Accumulator.from_state``).
+    path
+        The file's name, for error messages.
+
+    Returns
+    -------
+    object
+        What ``build`` returns.
+
+    Raises
+    ------
+    StatsFileError
+        Naming ``path`` and the field: another format or version, a checksum
+        mismatch, a field of the wrong type or out of range, or an error of
+        ``build``.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> from polars_norm import Accumulator, fit
+    >>> from polars_norm.statsfile import from_document, to_document
+    >>> doc = to_document(fit(pl.DataFrame({"x": [1.0, 2.0]}), quantiles=False))
+    >>> from_document(doc, Accumulator.from_state).to_frame().select("count", "mean")
+    shape: (1, 2)
+    ┌───────┬──────┐
+    │ count ┆ mean │
+    │ ---   ┆ ---  │
+    │ i64   ┆ f64  │
+    ╞═══════╪══════╡
+    │ 2     ┆ 1.5  │
+    └───────┴──────┘
+    >>> doc["groups"][0]["columns"]["x"]["mean"] = 7.0
+    >>> from_document(doc, Accumulator.from_state)
+    Traceback (most recent call last):
+        ...
+    polars_norm.statsfile.StatsFileError: polars_norm.load: '<document>' was modified or corrupted (checksum mismatch)
     """
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise _fail(path, f'is not a polars-norm statistics file (no "format": {FORMAT!r})')
@@ -647,6 +832,18 @@ _MAGIC = {b"PAR1": "a Parquet file", b"ARROW1": "an Arrow IPC file", b"\x1f\x8b"
 
 def load(path: str | Path, build: Callable[[dict[str, Any], pl.DataFrame], T]) -> T:
     """Read statistics written by :func:`save`, rebuilt by ``build(settings, state)`` (``Accumulator.from_state``).
+
+    Parameters
+    ----------
+    path
+        The statistics file.
+    build
+        Builds the statistics from the settings and the state.
+
+    Returns
+    -------
+    object
+        What ``build`` returns.
 
     Raises
     ------
