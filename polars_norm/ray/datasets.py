@@ -22,10 +22,31 @@ _STATE = "polars_norm_state"
 def dataset_schema(ds: ray.data.Dataset, where: str) -> pl.Schema:
     """The Polars schema of a dataset's columns (a column Polars cannot read becomes ``Object``).
 
+    Parameters
+    ----------
+    ds
+        A Ray dataset (only its schema is read).
+    where
+        The caller, named in error messages.
+
+    Returns
+    -------
+    pl.Schema
+        Each column's Polars dtype, from its Arrow type.
+
     Raises
     ------
     ValueError
         If the dataset has no schema (an empty dataset such as ``ray.data.from_items([])``).
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> import ray.data
+    >>> from polars_norm.ray.datasets import dataset_schema
+    >>> ds = ray.data.from_arrow(pa.table({"x": [1.0], "s": ["a"]}))  # doctest: +SKIP
+    >>> dataset_schema(ds, "ray.fit")  # doctest: +SKIP
+    Schema([('x', Float64), ('s', String)])
     """
     schema = ds.schema()
     if schema is None:
@@ -94,7 +115,7 @@ def fit(
         Group key column(s) for per-group statistics.
     quantiles
         Keep KLL quantile sketches (needed by the ``robust`` and ``quantile``
-        methods). ``False`` is faster.
+        methods). ``False`` skips the sketches and their sorts.
     sketch_k
         KLL accuracy parameter (default 800: rank error within 0.5%).
     norm_orders
@@ -118,7 +139,7 @@ def fit(
 
     See Also
     --------
-    fit_parquet : the same from Parquet files, read by Polars in Ray tasks (faster).
+    fit_parquet : the same from Parquet files, read by Polars in Ray tasks (no Ray Data reader).
 
     Examples
     --------
@@ -150,6 +171,29 @@ class ApplyStats:
 
     Holds the state as IPC bytes, so it pickles small and fast; the
     accumulator is rebuilt once per process on first use.
+
+    Parameters
+    ----------
+    state
+        The fitted statistics, from :func:`polars_norm.ray.shipping.to_bytes`.
+    method
+        A method for every fitted column, or ``{column: method}``; see
+        :meth:`Accumulator.transform`.
+    unseen
+        What a group not seen in fitting gets: ``"null"``, ``"global"`` or
+        ``"raise"``.
+    options
+        Method options for every column.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> from polars_norm import fit
+    >>> from polars_norm.ray.datasets import ApplyStats
+    >>> from polars_norm.ray.shipping import to_bytes
+    >>> apply = ApplyStats(to_bytes(fit(pl.DataFrame({"x": [0.0, 10.0]}))), "minmax", "null", {})
+    >>> apply(pl.DataFrame({"x": [5.0]}).to_arrow()).to_pydict()
+    {'x': [0.5]}
     """
 
     def __init__(
@@ -174,13 +218,52 @@ class ApplyStats:
 
     @property
     def accumulator(self) -> Accumulator:
-        """The fitted statistics."""
+        """The fitted statistics, rebuilt from the bytes on first use in each process.
+
+        Examples
+        --------
+        >>> import polars as pl
+        >>> from polars_norm import fit
+        >>> from polars_norm.ray.datasets import ApplyStats
+        >>> from polars_norm.ray.shipping import to_bytes
+        >>> ApplyStats(to_bytes(fit(pl.DataFrame({"x": [0.0, 10.0]}))), "minmax", "null", {}).accumulator
+        Accumulator(columns=['x'], quantiles=True)
+        """
         if self._acc is None:
             self._acc = from_bytes(self.state)
         return self._acc
 
     def frame(self, frame: pl.DataFrame) -> pl.DataFrame:
-        """``frame`` with the statistics applied (:meth:`Accumulator.transform`)."""
+        """``frame`` with the statistics applied (:meth:`Accumulator.transform`).
+
+        Parameters
+        ----------
+        frame
+            A batch holding the fitted columns (and the ``by`` keys).
+
+        Returns
+        -------
+        pl.DataFrame
+            The batch with the chosen columns transformed.
+
+        Examples
+        --------
+        >>> import polars as pl
+        >>> from polars_norm import fit
+        >>> from polars_norm.ray.datasets import ApplyStats
+        >>> from polars_norm.ray.shipping import to_bytes
+        >>> apply = ApplyStats(to_bytes(fit(pl.DataFrame({"x": [0.0, 10.0]}))), "minmax", "null", {})
+        >>> apply.frame(pl.DataFrame({"x": [5.0, 10.0]}))
+        shape: (2, 1)
+        ┌─────┐
+        │ x   │
+        │ --- │
+        │ f64 │
+        ╞═════╡
+        │ 0.5 │
+        │ 1.0 │
+        └─────┘
+        """
         out = self.accumulator.transform(frame, self.method, unseen=self.unseen, **self.options)
         assert isinstance(out, pl.DataFrame)
         return out

@@ -1,7 +1,7 @@
 """Fit and transform Parquet files with Ray tasks that read them with Polars.
 
-Ray Data's own Parquet reader followed by ``map_batches`` was measured about
-4x slower here than Polars scanning the same files; so each task scans its
+Ray Data's own Parquet reader followed by ``map_batches`` is slower than
+Polars scanning the same files (measurements: docs/ray.md); so each task scans its
 files with :func:`polars_norm.fit` (one streaming pass, bounded memory) or
 :meth:`Accumulator.transform` plus a streaming sink, and only accumulator
 states (Arrow IPC bytes) and file names cross the object store. Paths must be
@@ -34,12 +34,36 @@ Paths = str | Path | Sequence[str | Path]
 def parquet_files(paths: Paths, where: str) -> list[Path]:
     """The Parquet files of ``paths`` (files, globs, directories), in order.
 
+    Parameters
+    ----------
+    paths
+        A path, glob or directory, or a list of them
+        (:func:`polars_norm.fitting.input_files`).
+    where
+        The caller, named in error messages.
+
+    Returns
+    -------
+    list of Path
+        The files.
+
     Raises
     ------
     FileNotFoundError
         A path does not exist, or a glob or directory matches nothing.
     ValueError
         A file is not Parquet (by its suffix).
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> import polars as pl
+    >>> from polars_norm.ray.files import parquet_files
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     for name in ("b.parquet", "a.pq"):
+    ...         pl.DataFrame({"x": [1.0]}).write_parquet(pathlib.Path(d) / name)
+    ...     print([f.name for f in parquet_files(d, "ray.fit_parquet")])
+    ['a.pq', 'b.parquet']
     """
     files = input_files(paths)
     for f in files:

@@ -131,7 +131,35 @@ class PolarsNormalizer(Preprocessor):  # type: ignore[misc]  # Ray's classes are
 
     @property
     def accumulator(self) -> Accumulator:
-        """The fitted statistics (an :class:`Accumulator`: ``to_frame()``, ``save()``, ...)."""
+        """The fitted statistics (an :class:`Accumulator`: ``to_frame()``, ``save()``, ...).
+
+        Raises
+        ------
+        ValueError
+            The preprocessor is not fitted.
+
+        Examples
+        --------
+        >>> import polars as pl
+        >>> import ray.data
+        >>> from polars_norm.ray import PolarsNormalizer
+        >>> PolarsNormalizer(method="minmax").accumulator
+        Traceback (most recent call last):
+            ...
+        ValueError: polars_norm.ray.PolarsNormalizer: not fitted; call fit() first
+        >>> ds = ray.data.from_arrow(pl.DataFrame({"g": ["a", "b"], "x": [1.0, 3.0]}).to_arrow())  # doctest: +SKIP
+        >>> prep = PolarsNormalizer(method="minmax", by="g").fit(ds)  # doctest: +SKIP
+        >>> prep.accumulator.to_frame().select("g", "column", "min")  # doctest: +SKIP
+        shape: (2, 3)
+        ┌─────┬────────┬─────┐
+        │ g   ┆ column ┆ min │
+        │ --- ┆ ---    ┆ --- │
+        │ str ┆ str    ┆ f64 │
+        ╞═════╪════════╪═════╡
+        │ a   ┆ x      ┆ 1.0 │
+        │ b   ┆ x      ┆ 3.0 │
+        └─────┴────────┴─────┘
+        """
         return self._applier.accumulator
 
     def _transform_arrow(self, table: pa.Table) -> pa.Table:
@@ -145,11 +173,51 @@ class PolarsNormalizer(Preprocessor):  # type: ignore[misc]  # Ray's classes are
         return list(self.accumulator.columns)
 
     def get_input_columns(self) -> list[str]:
-        """The columns a batch must hold: the ``by`` keys and the columns to normalize."""
+        """The columns a batch must hold: the ``by`` keys and the columns to normalize.
+
+        Returns
+        -------
+        list of str
+            The ``by`` keys, then the transformed columns (known once fitted,
+            unless ``method`` is a mapping).
+
+        Examples
+        --------
+        >>> import polars as pl
+        >>> import ray.data
+        >>> from polars_norm.ray import PolarsNormalizer
+        >>> PolarsNormalizer(method="minmax", by="g").get_input_columns()
+        ['g']
+        >>> frame = pl.DataFrame({"g": ["a", "b"], "x": [1.0, 3.0], "y": [0.0, 5.0]})
+        >>> ds = ray.data.from_arrow(frame.to_arrow())  # doctest: +SKIP
+        >>> prep = PolarsNormalizer(method="minmax", by="g").fit(ds)  # doctest: +SKIP
+        >>> prep.get_input_columns()  # doctest: +SKIP
+        ['g', 'x', 'y']
+        """
         return [*self.by, *self._transformed()]
 
     def get_output_columns(self) -> list[str]:
-        """The columns ``transform`` replaces."""
+        """The columns ``transform`` replaces.
+
+        Returns
+        -------
+        list of str
+            The keys of a ``method`` mapping, or once fitted the fitted columns;
+            empty before fitting otherwise.
+
+        Examples
+        --------
+        >>> import polars as pl
+        >>> import ray.data
+        >>> from polars_norm.ray import PolarsNormalizer
+        >>> PolarsNormalizer(method="minmax", by="g").get_output_columns()
+        []
+        >>> frame = pl.DataFrame({"g": ["a", "b"], "x": [1.0, 3.0], "y": [0.0, 5.0]})
+        >>> ds = ray.data.from_arrow(frame.to_arrow())  # doctest: +SKIP
+        >>> prep = PolarsNormalizer(method="minmax", by="g").fit(ds)  # doctest: +SKIP
+        >>> prep.get_output_columns()  # doctest: +SKIP
+        ['x', 'y']
+        """
         return self._transformed()
 
     def __getstate__(self) -> dict[str, Any]:
