@@ -111,6 +111,17 @@ _DECIMAL_CONTEXT = decimal.Context(prec=100)
 def is_storable(dtype: pl.DataType) -> bool:
     """Whether a statistics file can hold group keys of ``dtype``.
 
+    Parameters
+    ----------
+    dtype
+        A key dtype.
+
+    Returns
+    -------
+    bool
+        Whether :func:`dtype_to_text` can write it (numbers, text, Boolean,
+        temporal dtypes and ``Null``).
+
     Examples
     --------
     >>> import polars as pl
@@ -133,6 +144,20 @@ def check_storable(name: str, dtype: pl.DataType, where: str) -> None:
     ``where`` names the caller in the message (``polars_norm.<where>: ...``),
     as elsewhere in polars-norm.
 
+    Parameters
+    ----------
+    name
+        The key column, named in the message.
+    dtype
+        Its dtype.
+    where
+        The caller, named in the message.
+
+    Raises
+    ------
+    TypeError
+        :func:`is_storable` is false for ``dtype``.
+
     Examples
     --------
     >>> import polars as pl
@@ -154,6 +179,16 @@ Boolean, Date, Datetime, Duration, Time or Null)
 
 def dtype_to_text(dtype: pl.DataType) -> str:
     """The text of a storable key dtype, read back by :func:`dtype_from_text`.
+
+    Parameters
+    ----------
+    dtype
+        A storable key dtype (:func:`is_storable`).
+
+    Returns
+    -------
+    str
+        Its text: the dtype's ``repr``-like form, parameters included.
 
     Examples
     --------
@@ -281,6 +316,21 @@ def dtype_from_text(text: str) -> pl.DataType:
 
     Raises ``ValueError`` for text that is not a storable dtype.
 
+    Parameters
+    ----------
+    text
+        A dtype's text, from a statistics file.
+
+    Returns
+    -------
+    pl.DataType
+        The dtype.
+
+    Raises
+    ------
+    ValueError
+        ``text`` is not a storable dtype.
+
     Examples
     --------
     >>> dtype_from_text("Decimal(precision=10, scale=2)")
@@ -343,6 +393,16 @@ def _kind(dtype: pl.DataType) -> str:
 def storage_values(series: pl.Series) -> list[Any]:
     """The storage form of each value of a key column (see the module's notes).
 
+    Parameters
+    ----------
+    series
+        A key column of a storable dtype.
+
+    Returns
+    -------
+    list
+        One storage value per row (``None`` for null).
+
     Examples
     --------
     >>> import polars as pl
@@ -357,6 +417,16 @@ def storage_values(series: pl.Series) -> list[Any]:
 
 def describe_value(value: Any) -> str:
     """A JSON value as an error message shows it: ``'abc'``, ``2.5``, ``true``, ``null``, ``a list``.
+
+    Parameters
+    ----------
+    value
+        A parsed JSON value.
+
+    Returns
+    -------
+    str
+        A short description, at most a few dozen characters.
 
     Examples
     --------
@@ -381,6 +451,19 @@ def _bad(value: Any, expected: str) -> ValueError:
 
 def key_to_json(value: Any, dtype: pl.DataType) -> Any:
     """The JSON value of a key's storage value ``value`` (see :func:`storage_values`).
+
+    Parameters
+    ----------
+    value
+        A storage value (``None`` for a null key).
+    dtype
+        The key's dtype.
+
+    Returns
+    -------
+    object
+        A JSON value: a number, a string (non-finite floats, decimals, dates
+        and times in ISO form where they have one), a boolean or ``None``.
 
     Examples
     --------
@@ -468,6 +551,23 @@ def key_from_json(value: Any, dtype: pl.DataType) -> Any:
     Raises ``ValueError`` (``"expected ..., got ..."``) for a JSON value that
     ``dtype`` cannot hold exactly.
 
+    Parameters
+    ----------
+    value
+        A key's JSON value, from a statistics file.
+    dtype
+        The key's dtype, from the file's settings.
+
+    Returns
+    -------
+    object
+        The storage value (see :func:`storage_values`).
+
+    Raises
+    ------
+    ValueError
+        ``dtype`` cannot hold ``value`` exactly.
+
     Examples
     --------
     >>> import polars as pl
@@ -518,6 +618,16 @@ def key_from_json(value: Any, dtype: pl.DataType) -> Any:
 def keys_to_json(series: pl.Series) -> list[Any]:
     """The JSON values of a key column.
 
+    Parameters
+    ----------
+    series
+        A key column of a storable dtype.
+
+    Returns
+    -------
+    list
+        :func:`key_to_json` of each value.
+
     Examples
     --------
     >>> import polars as pl
@@ -529,6 +639,20 @@ def keys_to_json(series: pl.Series) -> list[Any]:
 
 def keys_series(name: str, values: Sequence[Any], dtype: pl.DataType) -> pl.Series:
     """The key column ``name`` of ``dtype`` from storage values (:func:`key_from_json`'s results).
+
+    Parameters
+    ----------
+    name
+        The column's name.
+    values
+        Storage values, ``None`` for null.
+    dtype
+        The key dtype.
+
+    Returns
+    -------
+    pl.Series
+        The key column.
 
     Examples
     --------

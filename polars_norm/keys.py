@@ -86,6 +86,20 @@ def key_kind(dtype: pl.DataType) -> str | None:
 def check_key_dtype(name: str, dtype: pl.DataType, where: str) -> None:
     """Raise a ``TypeError`` naming ``name`` if ``dtype`` cannot be a group key.
 
+    Parameters
+    ----------
+    name
+        The key column, named in the message.
+    dtype
+        Its dtype.
+    where
+        The caller, named in the message.
+
+    Raises
+    ------
+    TypeError
+        ``dtype`` is of no key kind (see :func:`key_kind`).
+
     Examples
     --------
     >>> import polars as pl
@@ -121,6 +135,23 @@ def common_key_dtype(
     ------
     TypeError
         If the two dtypes are of different kinds, or either cannot be a key.
+
+    Parameters
+    ----------
+    name
+        The key column, named in the message.
+    left, right
+        The key's dtypes on the two sides.
+    where
+        The caller, named in the message.
+    sides
+        How the message names the two sides.
+
+    Returns
+    -------
+    pl.DataType
+        A dtype holding the values of both exactly (module notes); ``left``
+        or ``right`` itself when one holds the other.
 
     Examples
     --------
