@@ -314,8 +314,6 @@ def _categorical(args: dict[str, ast.expr]) -> pl.DataType:
 def dtype_from_text(text: str) -> pl.DataType:
     """The key dtype written as ``text`` by :func:`dtype_to_text`.
 
-    Raises ``ValueError`` for text that is not a storable dtype.
-
     Parameters
     ----------
     text
@@ -426,7 +424,7 @@ def describe_value(value: Any) -> str:
     Returns
     -------
     str
-        A short description, at most a few dozen characters.
+        A short description, at most 60 characters.
 
     Examples
     --------
@@ -462,8 +460,9 @@ def key_to_json(value: Any, dtype: pl.DataType) -> Any:
     Returns
     -------
     object
-        A JSON value: a number, a string (non-finite floats, decimals, dates
-        and times in ISO form where they have one), a boolean or ``None``.
+        A JSON value: a number, a string (``"nan"``, ``"inf"``, ``"-inf"``,
+        a decimal's digits, a date in ISO form where it has one), a boolean
+        or ``None``.
 
     Examples
     --------
@@ -548,9 +547,6 @@ def _date(value: Any) -> int:
 def key_from_json(value: Any, dtype: pl.DataType) -> Any:
     """The storage value of a key's JSON value, checked against ``dtype``.
 
-    Raises ``ValueError`` (``"expected ..., got ..."``) for a JSON value that
-    ``dtype`` cannot hold exactly.
-
     Parameters
     ----------
     value
@@ -566,7 +562,7 @@ def key_from_json(value: Any, dtype: pl.DataType) -> Any:
     Raises
     ------
     ValueError
-        ``dtype`` cannot hold ``value`` exactly.
+        ``"expected ..., got ..."``: ``dtype`` cannot hold ``value`` exactly.
 
     Examples
     --------
