@@ -818,6 +818,11 @@ class Accumulator:
         With :meth:`state_with_sketches`, all that :meth:`from_state` needs
         to rebuild it (what :meth:`to_arrow` and the statistics file hold).
 
+        Returns
+        -------
+        dict
+            JSON-ready: lists for the names and orders, the key dtypes as text.
+
         Examples
         --------
         >>> import polars as pl

@@ -203,6 +203,19 @@ def column_expr(
         Options of the method, e.g. ``ddof=0`` for zscore, ``p=1`` for unit,
         ``output="normal"`` for quantile.
 
+    Returns
+    -------
+    pl.Expr
+        The transform of ``pl.col(column)`` with the statistics as literals.
+
+    Raises
+    ------
+    ValueError
+        The statistics are grouped (``acc.by``), the column was not fitted,
+        or the method or an option is unknown.
+    TypeError
+        ``method`` is neither a name nor a ``(name, options)`` pair.
+
     Examples
     --------
     >>> import polars as pl

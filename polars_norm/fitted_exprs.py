@@ -116,6 +116,18 @@ class FittedStatistics(Protocol):
     def sketch(self, column: str, key: Any = ()) -> kll_doubles_sketch | None:
         """The KLL sketch of ``column`` in group ``key``; see :meth:`polars_norm.Accumulator.sketch`.
 
+        Parameters
+        ----------
+        column
+            A fitted column.
+        key
+            The group: a value or a tuple of the ``by`` keys.
+
+        Returns
+        -------
+        datasketches.kll_doubles_sketch or None
+            The sketch, or ``None`` if there is none.
+
         Examples
         --------
         >>> import polars as pl
@@ -126,6 +138,18 @@ class FittedStatistics(Protocol):
 
     def column_sketches(self, column: str, keys: pl.DataFrame) -> list[kll_doubles_sketch | None]:
         """The sketch of ``column`` for each row of ``keys``; see :meth:`polars_norm.Accumulator.column_sketches`.
+
+        Parameters
+        ----------
+        column
+            A fitted column.
+        keys
+            The ``by`` keys, one row per group asked for.
+
+        Returns
+        -------
+        list
+            One sketch or ``None`` per row of ``keys``.
 
         Examples
         --------
@@ -139,6 +163,18 @@ class FittedStatistics(Protocol):
     def sketch_quantiles(self, keys: pl.DataFrame, qs: Sequence[float]) -> list[list[float | None]]:
         """Sketch quantiles per row of ``keys``; see :meth:`polars_norm.Accumulator.sketch_quantiles`.
 
+        Parameters
+        ----------
+        keys
+            The ``by`` keys, then the column name, one row per group and column.
+        qs
+            Quantile levels.
+
+        Returns
+        -------
+        list of list
+            One list per quantile, aligned with ``keys``; null without a sketch.
+
         Examples
         --------
         >>> import polars as pl
@@ -150,6 +186,11 @@ class FittedStatistics(Protocol):
 
     def pooled(self) -> FittedStatistics:
         """The statistics over all groups; see :meth:`polars_norm.Accumulator.pooled`.
+
+        Returns
+        -------
+        FittedStatistics
+            Ungrouped statistics of all groups together.
 
         Examples
         --------

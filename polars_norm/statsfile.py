@@ -209,6 +209,12 @@ class Storable(Protocol):
     def settings(self) -> dict[str, Any]:
         """The settings written to the file; see :meth:`polars_norm.Accumulator.settings`.
 
+        Returns
+        -------
+        dict
+            ``by``, ``columns``, ``quantiles``, ``sketch_k``, ``norm_orders``,
+            ``key_dtypes``.
+
         Examples
         --------
         >>> import polars as pl
@@ -219,6 +225,11 @@ class Storable(Protocol):
 
     def state_with_sketches(self) -> pl.DataFrame:
         """The state written to the file; see :meth:`polars_norm.Accumulator.state_with_sketches`.
+
+        Returns
+        -------
+        pl.DataFrame
+            The moment state and a Binary ``sketch`` column.
 
         Examples
         --------
