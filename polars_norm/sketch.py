@@ -8,7 +8,7 @@ measured here on normal, lognormal, sorted and tied data it stayed below
 
 A large batch is not fed to the sketch one value at a time (DataSketches'
 ``update`` inserts value by value and holds the GIL). It is sorted
-(numpy's SIMD sort, several times faster, releasing the GIL) and compacted the way KLL compacts
+(numpy's SIMD sort, which releases the GIL) and compacted the way KLL compacts
 a sorted level: halved ``h`` times, each time keeping the odd or the even
 items (a fair coin) at twice the weight, and setting aside one end item when
 the level's size is odd, until at most ``k`` items of weight ``2**h`` remain.
