@@ -39,7 +39,6 @@ from polars_norm.semantics import (
     check_nan,
     float_dtype,
     scale_or_one,
-    stat_view,
 )
 from polars_norm.vector_zscore import zscore_across
 
@@ -49,6 +48,7 @@ __all__ = [
     "horizontal_inputs",
     "minmax_horizontal",
     "per_column",
+    "shared_row_stats",
     "zscore_horizontal",
 ]
 
@@ -123,6 +123,35 @@ def per_column(exprs: tuple[IntoColumns, ...], method: str, build: _RowBuilder) 
 def any_nan(xs: list[pl.Expr]) -> pl.Expr:
     """Whether any of the row's cells is NaN."""
     return pl.any_horizontal([x.is_nan() for x in xs])
+
+
+def shared_row_stats(**stats: pl.Expr) -> pl.Expr:
+    """The statistics of a row, as one struct every output column takes its fields from.
+
+    Each output column of a row-wise method is its own expression, so each
+    holds the row's statistics. Polars computes a repeated subexpression once
+    (common-subexpression elimination); an eager ``select`` does so only for
+    the fields of a struct, and no query does for an expression holding a
+    ``null`` literal (such as ``fill_nan(None)``). So the statistics are
+    written null-free, wrapped here, and built identically for every output:
+    the plan that runs holds them once, and its size and run time grow
+    linearly with the number of columns (they grew with its square).
+    """
+    return pl.struct([e.alias(name) for name, e in stats.items()])
+
+
+def _row_range(xs: list[pl.Expr], nan: NanPolicy) -> pl.Expr:
+    """The row's ``lo`` (min), ``scale`` (range, zero taken as 1) and ``valid`` (``lo <= max``), null-free."""
+    if nan == "ignore":
+        # NaN left out by giving it the value that cannot win: as fill_nan(None), without a null literal.
+        inf = float("inf")
+        lo = pl.min_horizontal([pl.when(x.is_nan()).then(inf).otherwise(x) for x in xs])
+        hi = pl.max_horizontal([pl.when(x.is_nan()).then(-inf).otherwise(x) for x in xs])
+    else:
+        lo, hi = pl.min_horizontal(xs), pl.max_horizontal(xs)
+        lo = pl.when(any_nan(xs)).then(pl.lit(float("nan"))).otherwise(lo)
+    # Without a valid cell (all NaN): lo = inf > hi = -inf; without a non-null cell both are null.
+    return shared_row_stats(lo=lo, scale=scale_or_one(hi - lo), valid=lo <= hi)
 
 
 def zscore_horizontal(*exprs: IntoColumns, ddof: int = 1, nan: NanPolicy = "ignore") -> list[pl.Expr]:
@@ -230,12 +259,11 @@ def minmax_horizontal(
     check_nan(nan, "minmax_horizontal")
 
     def build(xs: list[pl.Expr], i: int) -> pl.Expr:
-        vs = [stat_view(x, nan) for x in xs]
-        lo, hi = pl.min_horizontal(vs), pl.max_horizontal(vs)
-        if nan == "propagate":
-            lo = pl.when(any_nan(xs)).then(pl.lit(float("nan"))).otherwise(lo)
-        scale = scale_or_one(hi - lo)
-        out = (xs[i] - lo) / scale
+        row = _row_range(xs, nan)
+        out = (xs[i] - row.struct.field("lo")) / row.struct.field("scale")
+        if nan == "ignore":
+            # A row with no valid cell has no range: null, as the null min it had.
+            out = pl.when(row.struct.field("valid")).then(out)
         if (low, high) != (0.0, 1.0):
             out = out * (high - low) + low
         if clip:

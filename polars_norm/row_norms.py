@@ -14,7 +14,7 @@ import sys
 
 import polars as pl
 
-from polars_norm.horizontal import IntoColumns, any_nan, per_column
+from polars_norm.horizontal import IntoColumns, any_nan, per_column, shared_row_stats
 from polars_norm.semantics import ZERO_SCALE_FLOOR, NanPolicy, check_nan, check_p
 
 __all__ = ["norm_horizontal", "unit_horizontal"]
@@ -137,12 +137,13 @@ def unit_horizontal(*exprs: IntoColumns, p: float = 2, nan: NanPolicy = "ignore"
     check_nan(nan, "unit_horizontal")
 
     def build(xs: list[pl.Expr], i: int) -> pl.Expr:
-        # One shared divisor: Polars computes it once for all outputs (lazy).
         # Zero norm: the floor keeps 0 / 0 away, and 0 / floor = 0. The floor is
         # the smallest subnormal, not the smallest normal: |x_i| <= norm, so a
         # subnormal norm divides exactly ([1e-310, 1e-310] -> 0.7071), where
         # clamping it to 2.2e-308 would give 0.0045. (The inputs are Float64 here.)
-        return xs[i] / _row_norm(xs, p, nan).clip(lower_bound=_SMALLEST_SUBNORMAL)
+        # The norm is null-free and shared as a struct field, so a query computes it once.
+        row = shared_row_stats(norm=_row_norm(xs, p, nan).clip(lower_bound=_SMALLEST_SUBNORMAL))
+        return xs[i] / row.struct.field("norm")
 
     return per_column(exprs, "unit_horizontal", build)
 

@@ -221,3 +221,60 @@ def test_unit_horizontal_subnormal_rows_keep_unit_norm(p: float) -> None:
     np.testing.assert_allclose(got, want, rtol=1e-12)
     norms = df.select(norm_horizontal("a", "b", p=p)).to_series().to_numpy()
     np.testing.assert_allclose(np.ldexp(norms, 1074), np.linalg.norm(scaled, ord=p, axis=1), rtol=1e-12)
+
+
+def _plan_sizes(fn: object, k: int) -> tuple[int, int]:
+    """Unoptimized plan of one output, and the plan an eager ``select`` of all outputs runs."""
+    from polars.lazyframe.opt_flags import QueryOptFlags
+
+    cols = [f"c{j}" for j in range(k)]
+    lf = pl.LazyFrame({c: [1.0, 2.0] for c in cols})
+    out = fn(cols)  # type: ignore[operator]
+    outs = out if isinstance(out, list) else [out]
+    return (
+        len(lf.select(outs[:1]).explain(optimized=False)),
+        len(lf.select(outs).explain(optimizations=QueryOptFlags._eager())),
+    )
+
+
+@pytest.mark.parametrize("fn", [minmax_horizontal, unit_horizontal, norm_horizontal])
+def test_plan_linear_in_columns(fn: object) -> None:
+    # Each output holds the row's statistics once, and the plan that runs holds them once
+    # for all outputs: 5x the columns gives about 5x the plan (it gave 25x).
+    small, large = _plan_sizes(fn, 10), _plan_sizes(fn, 50)
+    for s, big in zip(small, large, strict=True):
+        assert big / s < 6.0, (small, large)
+
+
+def _wide(k: int, seed: int = 7, n: int = 300) -> pl.DataFrame:
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, k)) * rng.choice([1e-3, 1.0, 1e6], size=(n, 1))
+    X[rng.random(X.shape) < 0.1] = np.nan
+    X[3] = np.nan  # a row without a valid cell
+    X[4] = 2.5  # a constant row
+    df = pl.DataFrame({f"c{j}": X[:, j] for j in range(k)})
+    return df.with_columns(pl.col("c1").fill_nan(None))  # nulls in one column, NaN elsewhere
+
+
+@pytest.mark.parametrize("k", [50, 200])
+def test_wide_rows_match_numpy(k: int) -> None:
+    df = _wide(k)
+    cols = df.columns
+    X = df.to_numpy().astype(float)  # nulls as NaN: both are left out of the statistics
+    null = df.select(pl.all().is_null()).to_numpy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        lo, hi = np.nanmin(X, axis=1, keepdims=True), np.nanmax(X, axis=1, keepdims=True)
+        norm = np.sqrt(np.nansum(X**2, axis=1, keepdims=True))
+    rng = np.where(hi - lo == 0, 1.0, hi - lo)
+    got = df.select(minmax_horizontal(cols))
+    np.testing.assert_allclose(got.to_numpy().astype(float), (X - lo) / rng, rtol=1e-12, atol=1e-12)
+    # null cells stay null, and a row without a valid cell is null
+    assert (got.select(pl.all().is_null()).to_numpy() == (null | np.isnan(lo))).all()
+    got = df.select(unit_horizontal(cols))
+    np.testing.assert_allclose(got.to_numpy().astype(float), X / np.where(norm == 0, 1.0, norm), rtol=1e-12)
+    assert (got.select(pl.all().is_null()).to_numpy() == null).all()
+    n = df.select(norm_horizontal(cols)).to_series().to_numpy().astype(float)
+    np.testing.assert_allclose(n[~np.isnan(lo[:, 0])], norm[~np.isnan(lo[:, 0]), 0], rtol=1e-12)
+    prop = df.select(minmax_horizontal(cols, nan="propagate"), *[])
+    assert np.isnan(prop.row(0, named=False)[0]) == np.isnan(X[0]).any()
