@@ -100,6 +100,57 @@ def quantile_rows(n: int = 1_000_000, repeat: int = 5, *, budget: float = 20.0) 
     return out
 
 
+def wide_rows(
+    n: int = 200_000, widths: tuple[int, ...] = (4, 50, 200), repeat: int = 3, *, budget: float = 60.0
+) -> list[Row]:
+    """Every row-wise method over ``k`` Float64 columns of ``n`` rows, eager ``select``, against numpy's same math.
+
+    Conversion to and from numpy is included on the numpy side. zscore_horizontal runs at 4 columns only:
+    its plan still grows with the square of the number of columns.
+    """
+    out: list[Row] = []
+    for k in widths:
+        X = np.random.default_rng(2).standard_normal((n, k))
+        df = pl.DataFrame({f"c{j}": X[:, j] for j in range(k)})
+        cols = df.columns
+
+        def np_minmax() -> pl.DataFrame:
+            A = df.to_numpy()  # noqa: B023
+            lo, hi = np.nanmin(A, axis=1, keepdims=True), np.nanmax(A, axis=1, keepdims=True)
+            return pl.DataFrame((A - lo) / np.where(hi == lo, 1.0, hi - lo), schema=cols)  # noqa: B023
+
+        def np_unit() -> pl.DataFrame:
+            A = df.to_numpy()  # noqa: B023
+            norm = np.sqrt(np.nansum(A * A, axis=1, keepdims=True))
+            return pl.DataFrame(A / np.where(norm == 0, 1.0, norm), schema=cols)  # noqa: B023
+
+        def np_norm() -> pl.Series:
+            A = df.to_numpy()  # noqa: B023
+            return pl.Series(np.sqrt(np.nansum(A * A, axis=1)))
+
+        def np_zscore() -> pl.DataFrame:
+            A = df.to_numpy()  # noqa: B023
+            sd = A.std(axis=1, ddof=1, keepdims=True)
+            return pl.DataFrame((A - A.mean(axis=1, keepdims=True)) / np.where(sd == 0, 1.0, sd), schema=cols)  # noqa: B023
+
+        cases: list[tuple[str, object, Callable[[], object]]] = [
+            ("minmax_horizontal", polars_norm.minmax_horizontal(cols), np_minmax),
+            ("unit_horizontal", polars_norm.unit_horizontal(cols), np_unit),
+            ("norm_horizontal", polars_norm.norm_horizontal(cols), np_norm),
+        ]
+        if k <= 4:
+            cases.append(("zscore_horizontal", polars_norm.zscore_horizontal(cols), np_zscore))
+        for name, ours, ref in cases:
+            out += compare_many(
+                f"{name}, {k} columns, eager `select`",
+                lambda ours=ours: df.select(ours),  # type: ignore[misc]  # noqa: B023
+                [("numpy, same math (conversion included)", ref)],
+                repeat,
+                budget=budget,
+            )
+    return out
+
+
 def rows(n: int = 10_000_000, repeat: int = 5, *, quantile_n: int | None = None, budget: float = 20.0) -> list[Row]:
     """Both: unit_horizontal on ``n`` rows, quantile_normalize on ``quantile_n`` (default n / 10; 0 skips it)."""
     q = n // 10 if quantile_n is None else quantile_n
@@ -110,8 +161,14 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="1M / 100k rows instead of 10M / 1M")
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument(
+        "--wide", action="store_true", help="only the row-wise methods at 4, 50, 200 columns x 200k rows"
+    )
     parser.add_argument("--quantile-rows", type=int, default=None, help="override the quantile size (0 skips it)")
     args = parser.parse_args()
+    if args.wide:
+        print(markdown_table(wide_rows(repeat=args.repeat)))
+        return
     n = 1_000_000 if args.quick else 10_000_000
     table = rows(n, args.repeat, quantile_n=args.quantile_rows)
     q = n // 10 if args.quantile_rows is None else args.quantile_rows
