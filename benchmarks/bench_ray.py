@@ -36,7 +36,7 @@ import polars as pl
 from timing import compare, once
 
 import polars_norm
-from polars_norm.fitting import scan
+from polars_norm.fitted.fit import scan
 
 FILES = 8
 COLUMNS = ["a", "b", "c", "d"]

@@ -7,7 +7,7 @@ sources are not touched):
 
 * roles (``:func:`zscore```, ``:mod:`polars_norm.semantics```) become
   cross-references to the object's canonical path when the API reference
-  renders that object (``[`zscore`][polars_norm.scaling.zscore]``), and plain
+  renders that object (``[`zscore`][polars_norm.columns.scaling.zscore]``), and plain
   code otherwise (private helpers, internal modules); ``mkdocs build
   --strict`` fails if a link made here has no target;
 * ``:math:`x``` and ``.. math::`` blocks become MathJax (``pymdownx.arithmatex``);
@@ -31,24 +31,24 @@ CITATION = re.compile(r"^( *)\.\. \[([^\]]+)\] ")
 
 #: Modules whose public members (``__all__``) the API reference renders, with the modules themselves.
 RENDERED = (
-    "polars_norm.scaling",
-    "polars_norm.norms",
-    "polars_norm.ranks",
-    "polars_norm.power",
-    "polars_norm.rolling",
-    "polars_norm.rolling_by",
-    "polars_norm.expanding",
-    "polars_norm.ewm",
-    "polars_norm.ewm_by",
-    "polars_norm.horizontal",
-    "polars_norm.row_norms",
-    "polars_norm.vectors",
-    "polars_norm.vector_zscore",
-    "polars_norm.quantile_normalization",
+    "polars_norm.columns.scaling",
+    "polars_norm.columns.norms",
+    "polars_norm.columns.ranks",
+    "polars_norm.columns.power",
+    "polars_norm.windows.rolling",
+    "polars_norm.windows.rolling_by",
+    "polars_norm.windows.expanding",
+    "polars_norm.windows.ewm",
+    "polars_norm.windows.ewm_by",
+    "polars_norm.rows.scaling",
+    "polars_norm.rows.norms",
+    "polars_norm.vectors.norms",
+    "polars_norm.vectors.zscore",
+    "polars_norm.rows.quantile_normalization",
     "polars_norm.namespace",
-    "polars_norm.accumulator",
-    "polars_norm.fitting",
-    "polars_norm.fitted",
+    "polars_norm.fitted.accumulator",
+    "polars_norm.fitted.fit",
+    "polars_norm.fitted.transform",
     "polars_norm.cli",
     "polars_norm.semantics",
     "polars_norm.special",

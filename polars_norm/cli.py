@@ -9,7 +9,7 @@
     polars-norm demo
 
 Inputs are Parquet, IPC, CSV/TSV or NDJSON files, globs or directories (see
-:func:`polars_norm.fitting.scan`); the output format comes from its suffix.
+:func:`polars_norm.fitted.fit.scan`); the output format comes from its suffix.
 Both passes stream in bounded memory: the fit is one pass of flat
 reductions, the transform applies the fitted statistics as literals (or a
 lookup in the small per-group statistics frame) and sinks the result into a
@@ -19,7 +19,7 @@ output, so a failed run leaves neither.
 
 CSV and NDJSON dtypes are inferred from the first ``--infer-schema-length``
 rows (default 100,000; ``all`` reads the whole file first), CSV with the
-null spellings of :data:`polars_norm.fitting.NULL_VALUES` (``NA``, ``N/A``,
+null spellings of :data:`polars_norm.fitted.fit.NULL_VALUES` (``NA``, ``N/A``,
 ``NULL``, ``None``...; ``--null-value`` replaces them) read as null in
 numeric columns; ``--schema-override COL=DTYPE`` sets a column's dtype. The
 columns to normalize that are inferred as integers are read as Float64 (what
@@ -61,14 +61,15 @@ from typing import Any
 
 import polars as pl
 
-from polars_norm import __version__, progress
-from polars_norm.accumulator import Accumulator
-from polars_norm.fitted import METHODS, resolve_method
-from polars_norm.fitting import FORMATS, INFER_SCHEMA_LENGTH, NULL_VALUES, fit, input_files, scan
-from polars_norm.keys import common_key_dtype
+from polars_norm import __version__
+from polars_norm.fitted.accumulator import Accumulator
+from polars_norm.fitted.fit import FORMATS, INFER_SCHEMA_LENGTH, NULL_VALUES, fit, input_files, scan
+from polars_norm.fitted.keys import common_key_dtype
+from polars_norm.fitted.statsfile import StatsFileError
+from polars_norm.fitted.transform import METHODS, resolve_method
+from polars_norm.io import progress
+from polars_norm.io.sinks import OUTPUT_FORMATS, OutputError, atomic_path, check_output
 from polars_norm.semantics import float_dtype
-from polars_norm.sinks import OUTPUT_FORMATS, OutputError, atomic_path, check_output
-from polars_norm.statsfile import StatsFileError
 
 __all__ = ["main"]
 

@@ -372,7 +372,7 @@ def std_unit_exponent(maxabs: pl.Expr) -> pl.Expr:
     doubles; 0 without data (null ``maxabs``). A standard deviation is zero
     when, in units of ``2**k``, it is at most ``ZERO_SCALE_RTOL``: the column's
     values all lie within about an ulp of each other (rounding, not signal).
-    The in-query z-score (:func:`polars_norm.scaling.inverse_std`) and the
+    The in-query z-score (:func:`polars_norm.columns.scaling.inverse_std`) and the
     fitted one (:func:`scale_or_one`) both apply this test.
 
     Parameters

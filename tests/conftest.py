@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import os
+import sys
+from pathlib import Path
 
 from hypothesis import HealthCheck, settings
+
+# the shared references (references.py, window_references.py) sit here, beside the tests of every subpackage
+sys.path.insert(0, str(Path(__file__).parent))
 
 # "ci" keeps the whole suite within a few minutes on 2 cores; "dev" explores more.
 settings.register_profile(

@@ -79,3 +79,38 @@ def test_no_deferred_import_of_package_modules() -> None:
                     if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("polars_norm"):
                         late.append(f"{path.name}:{node.lineno}")
     assert late == []
+
+
+#: Each subpackage's layer: a module may import only from layers below its own (or its own subpackage).
+LAYERS = {
+    "_version": 0,
+    "semantics": 0,
+    "special": 0,
+    "kernels": 1,
+    "io": 1,
+    "columns": 2,
+    "vectors": 2,
+    "rows": 3,
+    "windows": 3,
+    "fitted": 4,
+    "namespace": 4,
+    "cli": 5,
+    "ray": 5,
+    "polars_norm": 6,
+    "__main__": 6,
+}
+
+
+def _layer(module: str) -> str:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else parts[0]
+
+
+def test_imports_point_down_the_layers() -> None:
+    upward = [
+        f"{m} -> {t}"
+        for m, targets in import_graph().items()
+        for t in targets
+        if _layer(m) != _layer(t) and LAYERS[_layer(t)] >= LAYERS[_layer(m)]
+    ]
+    assert upward == []

@@ -21,8 +21,8 @@ pytest.importorskip("ray.data")
 
 import polars_norm  # noqa: E402
 from polars_norm import Accumulator  # noqa: E402
-from polars_norm.sinks import OutputError  # noqa: E402
-from polars_norm.sketch import rank_error  # noqa: E402
+from polars_norm.fitted.sketch import rank_error  # noqa: E402
+from polars_norm.io.sinks import OutputError  # noqa: E402
 
 pn_ray = pytest.importorskip("polars_norm.ray")
 

@@ -9,10 +9,10 @@ import polars as pl
 import pyarrow as pa
 import ray.data
 
-from polars_norm.accumulator import Accumulator
-from polars_norm.fitted import MethodSpec, Unseen
+from polars_norm.fitted.accumulator import Accumulator
+from polars_norm.fitted.sketch import DEFAULT_K
+from polars_norm.fitted.transform import MethodSpec, Unseen
 from polars_norm.ray.shipping import check_fitted, from_bytes, merge_bytes, to_bytes
-from polars_norm.sketch import DEFAULT_K
 
 __all__ = ["ApplyStats", "dataset_schema", "fit", "transform"]
 

@@ -19,12 +19,12 @@ from typing import Any
 import polars as pl
 import ray
 
-from polars_norm.accumulator import Accumulator
-from polars_norm.fitted import MethodSpec, Unseen
-from polars_norm.fitting import FORMATS, fit, input_files
+from polars_norm.fitted.accumulator import Accumulator
+from polars_norm.fitted.fit import FORMATS, fit, input_files
+from polars_norm.fitted.sketch import DEFAULT_K
+from polars_norm.fitted.transform import MethodSpec, Unseen
+from polars_norm.io.sinks import OutputError, check_output, sink
 from polars_norm.ray.shipping import check_fitted, from_bytes, merge_bytes, to_bytes
-from polars_norm.sinks import OutputError, check_output, sink
-from polars_norm.sketch import DEFAULT_K
 
 __all__ = ["fit_parquet", "parquet_files", "transform_parquet"]
 
@@ -38,7 +38,7 @@ def parquet_files(paths: Paths, where: str) -> list[Path]:
     ----------
     paths
         A path, glob or directory, or a list of them
-        (:func:`polars_norm.fitting.input_files`).
+        (:func:`polars_norm.fitted.fit.input_files`).
     where
         The caller, named in error messages.
 
@@ -140,7 +140,7 @@ def fit_parquet(
     Parameters
     ----------
     paths
-        Parquet files, globs or directories (see :func:`polars_norm.fitting.input_files`).
+        Parquet files, globs or directories (see :func:`polars_norm.fitted.fit.input_files`).
     columns
         Columns to fit; default every numeric column of the first file except
         the ``by`` keys.
@@ -233,7 +233,7 @@ def transform_parquet(
     Each task scans its file, applies :meth:`Accumulator.transform` (a lazy
     query that streams) and sinks it into ``out_dir`` under the input's file
     name, through a hidden temporary file renamed into place when complete
-    (:func:`polars_norm.sinks.sink`): an output file is never partial. The
+    (:func:`polars_norm.io.sinks.sink`): an output file is never partial. The
     accumulator travels to the tasks once, as Arrow IPC bytes in the object
     store.
 
@@ -266,7 +266,7 @@ def transform_parquet(
     ------
     FileNotFoundError
         A path does not exist or matches nothing.
-    polars_norm.sinks.OutputError
+    polars_norm.io.sinks.OutputError
         An output would replace an input, or exists and ``overwrite`` is false.
     ColumnNotFoundError, TypeError, ValueError
         Checked against the first file's schema before any task starts: a

@@ -9,12 +9,12 @@ import pyarrow as pa
 import ray.data
 from ray.data.preprocessor import Preprocessor
 
-from polars_norm.accumulator import Accumulator
-from polars_norm.fitted import MethodSpec, Unseen, resolve_method
+from polars_norm.fitted.accumulator import Accumulator
+from polars_norm.fitted.sketch import DEFAULT_K
+from polars_norm.fitted.transform import MethodSpec, Unseen, resolve_method
 from polars_norm.ray.datasets import ApplyStats, fit
 from polars_norm.ray.shipping import to_bytes
 from polars_norm.semantics import check_choice
-from polars_norm.sketch import DEFAULT_K
 
 __all__ = ["PolarsNormalizer"]
 

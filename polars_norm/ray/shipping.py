@@ -14,8 +14,8 @@ from collections.abc import Iterable
 import polars as pl
 import pyarrow as pa
 
-from polars_norm.accumulator import Accumulator
-from polars_norm.moments import COLUMN
+from polars_norm.fitted.accumulator import Accumulator
+from polars_norm.fitted.moments import COLUMN
 
 __all__ = ["MERGE_BYTES", "MERGE_CHUNK", "check_fitted", "from_bytes", "merge_bytes", "to_bytes"]
 

@@ -1,0 +1,1 @@
+"""Fitted statistics: moments and sketches accumulated once, merged, saved, and applied later."""

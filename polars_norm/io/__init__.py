@@ -1,0 +1,1 @@
+"""Output files written atomically, and the progress bar of long passes."""

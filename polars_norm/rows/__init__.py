@@ -1,0 +1,1 @@
+"""Row-wise methods: the statistics of the columns of one row (layer normalization, quantile normalization)."""

@@ -1,0 +1,1 @@
+"""Vector methods: the statistics inside one ``Array``/``List`` cell (embeddings)."""

@@ -1,0 +1,274 @@
+r"""Exponentially weighted z-scores with time decay: ``ewm_zscore_by``.
+
+Polars has ``ewm_mean_by`` (an ``adjust=False`` recursion) but no
+``ewm_std_by``; here the weights are the explicit time decays. For row ``i`` at time :math:`t_i`, every earlier-or-equal
+valid row :math:`j` has weight
+
+.. math::
+
+    w_{ij} = 2^{-(t_i - t_j) / \tau},
+
+with :math:`\tau` the half life, and
+
+.. math::
+
+    W_i = \sum_j w_{ij}, \quad
+    m_i = \frac{1}{W_i} \sum_j w_{ij} x_j, \quad
+    S_i = \sum_j w_{ij} (x_j - m_i)^2 .
+
+Each is a linear recursion :math:`y_i = u_i + \lambda_i y_{i-1}` with
+:math:`\lambda_i = 2^{-(t_i - t_{i-1})/\tau}`, which is exactly Polars'
+``ewm_sum_by``. For :math:`S` the input is West's weighted Welford increment:
+decaying all old weights by :math:`\lambda_i` leaves :math:`m_{i-1}` unchanged,
+so :math:`S_i = \lambda_i S_{i-1} + (x_i - m_{i-1})(x_i - m_i)`, and since
+:math:`x_i - m_{i-1} = (x_i - m_i) W_i / (W_i - 1)`,
+
+.. math::
+
+    S_i = \lambda_i S_{i-1} + (x_i - m_i)^2 \frac{W_i}{W_i - 1}
+
+(:math:`W_i - 1` is clipped to an ulp: it is 0 only when the history
+weighs less than an ulp, where :math:`x_i - m_i` is ulp-small too).
+Every term is non-negative: no cancellation. The biased variance is
+:math:`S_i / W_i`. The unbiased one uses the reliability-weights correction
+pandas and Polars use for ``ewm_var(bias=False)``,
+
+.. math::
+
+    \hat\sigma_i^2 = \frac{S_i}{W_i - V_i / W_i}, \quad V_i = \sum_j w_{ij}^2,
+
+where :math:`w_{ij}^2 = 2^{-2(t_i - t_j)/\tau}` is the same recursion at twice
+the time scale: ``ewm_sum_by`` of the valid-row indicator over
+``2 * by`` (times as integers). It is undefined for a row with no
+history (:math:`W_i = V_i = 1`); the denominator is clipped to the smallest
+normal double, so such a row (where :math:`x_i - m_i` is 0 or ulp-small)
+maps to 0.
+
+Zero scale, as in :mod:`polars_norm.windows.ewm`: an EW recursion never forgets exactly, so after a level shift
+the variance of a now-constant series sinks to a rounding floor, about
+``eps * |x - pilot| / alpha`` (``alpha`` replaced by ``1 / W`` for time
+decay), instead of 0; a standard deviation below 16 times that floor counts
+as zero, and the row maps to 0. All of it runs on values shifted by the first valid
+value (:func:`polars_norm.windows.base.causal_pilot`), so offsets such as
+``1e12 + N(0, 1)`` keep full accuracy, and scaled by a power of two
+(:func:`polars_norm.windows.base.unit_scale`), so the squares never over- or
+underflow, at 1e-300 as at 1e300.
+
+References
+----------
+.. [1] West, D. H. D. (1979). "Updating mean and variance estimates: an
+   improved method". Communications of the ACM 22(9), 532-535.
+"""
+
+from __future__ import annotations
+
+import sys
+from fractions import Fraction
+
+import polars as pl
+
+from polars_norm.kernels.query_errors import unless_raised
+from polars_norm.semantics import ZERO_SCALE_FLOOR, NanPolicy, check_nan, numeric_expr
+from polars_norm.windows.base import causal_pilot, unit_scale, window_values
+from polars_norm.windows.checks import Duration, check_duration, check_min_samples, duration_parts
+from polars_norm.windows.ewm import recent_level, rounding_floor
+from polars_norm.windows.scales import tolerant_divisor
+
+__all__ = ["ewm_zscore_by"]
+
+#: Nanoseconds per unit of a temporal column's physical integer.
+_PHYSICAL_NS = {"ns": 1, "us": 1_000, "ms": 1_000_000}
+_DAY_NS = 86_400_000_000_000
+_EPS = sys.float_info.epsilon
+
+
+def _integer_clock(by: pl.Expr, dtype: pl.DataType, half_life: Duration, method: str) -> tuple[pl.Expr, int, int]:
+    """``by`` as integers ``T`` and a half life ``H`` such that decay is ``2**(-dT/H)``.
+
+    Returns ``(T, k, H)`` with ``T`` the physical integer of ``by`` times
+    ``k``; ``2 * T`` is then the clock of the squared weights, exactly.
+    """
+    count, is_index = duration_parts(half_life, "half_life", method)
+    if dtype.is_integer():
+        if not is_index:
+            msg = (
+                f"polars_norm.{method}: by has integer dtype {dtype}; half_life={half_life!r} must be "
+                "an index count such as '10i'"
+            )
+            raise ValueError(msg)
+        unit_ns = 1
+    elif dtype == pl.Date or isinstance(dtype, pl.Datetime):
+        if is_index:
+            msg = f"polars_norm.{method}: by has temporal dtype {dtype}; half_life={half_life!r} must be a duration"
+            raise ValueError(msg)
+        unit_ns = _PHYSICAL_NS[dtype.time_unit] if isinstance(dtype, pl.Datetime) else _DAY_NS
+    else:
+        msg = f"polars_norm.{method}: by has dtype {dtype}; expected Date, Datetime or an integer column"
+        raise TypeError(msg)
+    tau = Fraction(count, unit_ns)  # half life in units of the physical integer
+    return by.to_physical().cast(pl.Int64), tau.denominator, tau.numerator
+
+
+def _unit_suffix(dtype: pl.DataType) -> str:
+    """The duration unit of ``by``'s physical integer: ``i``, ``d``, or the Datetime's time unit."""
+    if isinstance(dtype, pl.Datetime):
+        return dtype.time_unit
+    return "d" if dtype == pl.Date else "i"
+
+
+def ewm_zscore_by(
+    expr: pl.Expr,
+    by: str | pl.Expr,
+    *,
+    half_life: Duration,
+    min_samples: int = 1,
+    bias: bool = False,
+    lag: bool = False,
+    nan: NanPolicy = "ignore",
+) -> pl.Expr:
+    """Time-decayed exponentially weighted z-score: weights halve every ``half_life`` of ``by``.
+
+    Parameters
+    ----------
+    expr
+        A numeric column or expression.
+    by
+        The Date, Datetime or integer column of times.
+    half_life
+        The time over which a weight halves: a constant Polars duration
+        (``"30m"``, ``"1d12h"``), a ``timedelta``, or ``"Ni"`` for an integer
+        ``by``.
+    min_samples
+        Valid values needed before a result (default 1): a row with fewer
+        valid values among the rows it is normalized by (itself and the
+        rows at earlier or equal times; the rows before it with ``lag``)
+        is null, as in :func:`ewm_zscore`. Per group under ``.over``.
+    bias
+        Use the biased (weighted population) variance; by default it is
+        corrected for the effective sample size (module notes), so a row with
+        no weighted history has no variance (scale 1: it maps to 0).
+    lag
+        Normalize each row by the statistics of the rows before it (strictly
+        causal). This shift follows row order, so ``by`` must be sorted
+        (within each group under ``.over``) and hold no nulls: otherwise it
+        raises ``InvalidOperationError`` naming it when the query runs.
+    nan
+        ``"ignore"`` (default) or ``"propagate"``; see :func:`ewm_zscore`.
+
+    Returns
+    -------
+    pl.Expr
+        Float64 (Float32 for Float32 input), named as the input.
+
+    Notes
+    -----
+    Row ``i`` is normalized by the mean and standard deviation of all valid
+    rows ``j`` with ``t_j <= t_i``, weighted ``2**(-(t_i - t_j) / half_life)``
+    (the ``adjust=True`` form; Polars' ``ewm_mean_by`` is the recursive
+    ``adjust=False`` form and differs from it on the first rows). The
+    variance is built from Polars' ``ewm_sum_by`` with West's update (module
+    notes): stable, no sum of squares. Rows sharing a timestamp weigh the
+    same; among them each row sees those before it in row order. Without
+    ``lag``, an unsorted ``by`` is sorted internally by Polars and the output
+    keeps the row order. Nulls and NaN are skipped and kept; a missing row
+    with no valid value at an earlier or equal time (or whose history weighs
+    less than the smallest double, over 1000 half lives back) is null. A standard
+    deviation at the rounding floor of the recursion (a constant stretch,
+    module notes) counts as zero: the row maps to 0 (with ``lag``, the scale
+    is taken as 1).
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> import polars_norm
+    >>> df = pl.DataFrame({"t": [0, 1, 2, 4, 8], "x": [1.0, 2.0, 4.0, 3.0, 9.0]})
+    >>> df.with_columns(z=pl.col("x").norm.ewm_zscore_by("t", half_life="2i"))
+    shape: (5, 3)
+    ┌─────┬─────┬──────────┐
+    │ t   ┆ x   ┆ z        │
+    │ --- ┆ --- ┆ ---      │
+    │ i64 ┆ f64 ┆ f64      │
+    ╞═════╪═════╪══════════╡
+    │ 0   ┆ 1.0 ┆ 0.0      │
+    │ 1   ┆ 2.0 ┆ 0.585786 │
+    │ 2   ┆ 4.0 ┆ 0.841648 │
+    │ 4   ┆ 3.0 ┆ 0.149536 │
+    │ 8   ┆ 9.0 ┆ 0.520076 │
+    └─────┴─────┴──────────┘
+    """
+    half_life = check_duration(half_life, "half_life", "ewm_zscore_by")
+    duration_parts(half_life, "half_life", "ewm_zscore_by")  # refuse calendar units now
+    samples = check_min_samples(min_samples, "ewm_zscore_by")
+    check_nan(nan, "ewm_zscore_by")
+    by_expr = pl.col(by) if isinstance(by, str) else by
+    by_name = by_expr.meta.output_name(raise_if_undetermined=False) or str(by_expr)
+
+    def build(x: pl.Expr, _: object) -> pl.Expr:
+        def with_clock(b: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+            clock, k, h = _integer_clock(b, dtype, half_life, "ewm_zscore_by")
+            # The weights run on ``by`` itself with Polars' own half life (a computed
+            # clock would lose ``by``'s sorted flag and make Polars sort it again).
+            t1, every = b, half_life
+            # The squared weights need half the half life: on ``by`` too when it halves
+            # exactly in ``by``'s unit, else on the doubled integer clock 2 k T.
+            if k == 1 and h % 2 == 0:
+                t2, every2 = b, f"{h // 2}{_unit_suffix(dtype)}"
+            else:
+                t2, every2 = clock * (2 * k), f"{h}i"
+
+            # a power of two keeps the squares from over- or underflowing (polars_norm.windows.base)
+            centered = (x - causal_pilot(x)) * unit_scale(x)
+            shifted = window_values(centered, nan)
+            valid = window_values(x, nan).is_not_null()  # as ``shifted``'s, one pass less
+            # Missing rows enter the sums as weight 0 (not null), so every row, missing or
+            # not, gets the sums of the valid rows at earlier or equal times in time order
+            # (ties in row order): no forward fill in row order, which would follow row
+            # order for an unsorted ``by``.
+            one = valid.cast(pl.Float64)
+            # Polars shares a repeated subexpression only one level deep (a shared
+            # column holding another shared one recomputes it), so everything below
+            # is written in the first-level sums W, S1, V, never through m = S1 / W.
+            weight = one.ewm_sum_by(t1, half_life=every)
+            total = shifted.fill_null(0.0).ewm_sum_by(t1, half_life=every)
+            # West's increment (module notes), (d - m)^2 W / (W - 1) = (d W - S1)^2 / (W (W - 1)).
+            # W - 1 is 0 exactly only when the history weighs under an ulp; there d - m is
+            # ulp-small too, and clipping W - 1 to an ulp keeps the increment at rounding level.
+            increment = (shifted * weight - total).pow(2) / (weight * (weight - 1.0).clip(lower_bound=_EPS))
+            m2 = increment.fill_null(0.0).ewm_sum_by(t1, half_life=every)
+            if bias:
+                var = m2 / weight
+            else:
+                square_weight = one.ewm_sum_by(t2, half_life=every2)
+                # W - V/W is 0 for a row with no weighted history: its variance is
+                # undefined, and so huge here (or 0/FLOOR = 0) that the row maps to ~0.
+                var = m2 / (weight - square_weight / weight).clip(lower_bound=ZERO_SCALE_FLOOR)
+            mean, std, memory = total / weight, var.sqrt(), weight
+            if lag:
+                mean, std, memory = mean.shift(1), std.shift(1), memory.shift(1)
+            # A row whose history weighs nothing (no valid value at an earlier or equal time)
+            # has no statistics: NaN = 0 / 0 here, made null below.
+            floor = rounding_floor(recent_level(centered, shifted, lag), memory)
+            z = (centered - mean) / tolerant_divisor(std, floor, lag, one=unit_scale(x))
+            if samples == 1:
+                result = pl.when(memory > 0).then(z)
+            else:
+                # Valid values seen so far in time order (ties in row order), as the sums see them.
+                order = pl.int_range(pl.len()).sort_by(b, maintain_order=True)
+                seen = valid.gather(order).cum_sum().gather(order.arg_sort())
+                if lag:
+                    seen = seen.shift(1)
+                result = pl.when(seen >= samples).then(z)
+            if not lag:
+                return result
+            # The row before in row order is the row before in time only for a sorted
+            # ``by``: an unsorted one fails when the query runs (per group under ``.over``).
+            unsorted = (b < b.shift(1)) | b.is_null()  # per row: the check needs no aggregate
+            msg = (
+                f"polars_norm.ewm_zscore_by: lag=True needs `by` ({by_name}) "
+                "sorted ascending without nulls (within each group under .over); sort the frame by it first"
+            )
+            return unless_raised(result, unsorted, msg)
+
+        return by_expr.pipe_with_dtype(with_clock)
+
+    return numeric_expr(expr, "ewm_zscore_by", build)
