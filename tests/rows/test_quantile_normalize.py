@@ -190,7 +190,7 @@ def test_large_chunked_input_streams_whole_and_shares_one_computation() -> None:
     # must hand it all rows. The k outputs share one computation (a cache
     # keyed by the input buffers), which must never serve another input and
     # must be empty once every output of a query is evaluated.
-    from polars_norm.rows import quantile_normalization
+    from polars_norm.kernels.quantile_normalization import MEMOIZED
 
     rng = np.random.default_rng(9)
     X = rng.integers(0, 1000, size=(60_000, 4)).astype(float)
@@ -203,7 +203,7 @@ def test_large_chunked_input_streams_whole_and_shares_one_computation() -> None:
         got = chunked.lazy().select(exprs).collect(engine=engine).to_numpy()  # type: ignore[call-overload]
         np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-9)
     np.testing.assert_allclose(chunked.select(exprs).to_numpy(), want, rtol=1e-12, atol=1e-9)
-    assert not quantile_normalization._MEMOIZED._entries
+    assert len(MEMOIZED) == 0
     # the same buffers for three columns, a new one for the fourth: computed afresh
     doubled = df.with_columns(pl.col("c3") * -1.0)
     Y = X.copy()
