@@ -51,6 +51,10 @@ RENDERED = (
     "polars_norm.fitted.transform",
     "polars_norm.cli",
     "polars_norm.semantics",
+    "polars_norm.semantics.dtypes",
+    "polars_norm.semantics.nan",
+    "polars_norm.semantics.scales",
+    "polars_norm.semantics.checks",
     "polars_norm.special",
     "polars_norm.ray.datasets",
     "polars_norm.ray.files",
@@ -114,7 +118,8 @@ class _Rendered:
             return False
         if not target.is_module and target.docstring is None:
             return False
-        module = next((m for m in RENDERED if path == m or path.startswith(m + ".")), None)
+        # the innermost rendered module: polars_norm.semantics.dtypes renders its members, not polars_norm.semantics
+        module = max((m for m in RENDERED if path == m or path.startswith(m + ".")), key=len, default=None)
         if module is None:
             return False
         return path == module or path[len(module) + 1 :].split(".")[0] in self.public[module]

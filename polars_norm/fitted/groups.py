@@ -18,20 +18,12 @@ from typing import Any, Literal
 import numpy as np
 import polars as pl
 
-from polars_norm.fitted.exprs import (
-    FittedStatistics,
-    Frame,
-    Stat,
-    build_method,
-    count_at_most,
-    location_scale,
-    require_sketch,
-    segment_interp,
-    stat_frame,
-)
+from polars_norm.fitted.cdf_exprs import count_at_most, segment_interp
+from polars_norm.fitted.exprs import Stat, build_method, location_scale
 from polars_norm.fitted.keys import common_key_dtype, comparable_key
 from polars_norm.fitted.lookup import group_index, raise_unseen
-from polars_norm.fitted.sketch import stacked_cdf_knots
+from polars_norm.fitted.method_stats import FittedStatistics, Frame, require_sketch, stat_frame
+from polars_norm.fitted.sketch_cdf import stacked_cdf_knots
 from polars_norm.semantics import numeric_expr
 from polars_norm.special import ndtri
 
@@ -43,7 +35,7 @@ Unseen = Literal["null", "global", "raise"]
 
 
 class GroupKnots:
-    """Every group's CDF knots (:func:`polars_norm.fitted.sketch.cdf_knots`) in flat arrays, for a per-row lookup.
+    """Every group's CDF knots (:func:`polars_norm.fitted.sketch_cdf.cdf_knots`) in flat arrays, for a per-row lookup.
 
     Group ``j``'s knots ``xs``, ``fs`` sit at ``start[j] : start[j] + size[j]``.
     To find a row's segment in one ``search_sorted`` over all groups, values
@@ -259,7 +251,7 @@ class GroupKnots:
         Returns
         -------
         pl.Expr
-            As :func:`polars_norm.fitted.exprs.quantile_expr`, per group: NaN stays
+            As :func:`polars_norm.fitted.cdf_exprs.quantile_expr`, per group: NaN stays
             NaN, and a row of a group without data (or unseen) is null.
 
         Examples

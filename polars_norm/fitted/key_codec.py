@@ -36,6 +36,9 @@ Each key value has three forms: the Polars value, the *storage* value of
 :func:`key_from_json` returns: an ``int`` for temporal dtypes, a
 ``decimal.Decimal`` for decimals, otherwise the Python value), and the JSON
 value.
+
+The per-family tables, dtype parsers and value checks are in
+:mod:`polars_norm.fitted.key_families`; this module dispatches to them.
 """
 
 from __future__ import annotations
@@ -44,12 +47,27 @@ import ast
 import datetime as dt
 import decimal
 import math
-import re
 from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
 import polars as pl
+
+from polars_norm.fitted.key_families import (
+    DECIMAL_CONTEXT,
+    EPOCH,
+    FLOATS,
+    I64,
+    INTEGERS,
+    NS_PER_DAY,
+    SIMPLE,
+    bad,
+    date_value,
+    decimal_value,
+    describe_value,
+    dtype_from_call,
+    float_value,
+    integer_value,
+)
 
 __all__ = [
     "STORABLE",
@@ -71,38 +89,7 @@ STORABLE = (
     "Boolean, Date, Datetime, Duration, Time or Null"
 )
 
-_INTEGERS: dict[str, tuple[pl.DataType, int, int]] = {
-    name: (dtype, lo, hi)
-    for name, dtype, lo, hi in [
-        *((f"Int{b}", getattr(pl, f"Int{b}")(), -(2 ** (b - 1)), 2 ** (b - 1) - 1) for b in (8, 16, 32, 64, 128)),
-        *((f"UInt{b}", getattr(pl, f"UInt{b}")(), 0, 2**b - 1) for b in (8, 16, 32, 64, 128)),
-    ]
-}
-_FLOATS: dict[str, tuple[pl.DataType, Any]] = {
-    "Float16": (pl.Float16(), np.float16),
-    "Float32": (pl.Float32(), np.float32),
-    "Float64": (pl.Float64(), np.float64),
-}
-_SIMPLE: dict[str, pl.DataType] = {
-    **{name: dtype for name, (dtype, _, _) in _INTEGERS.items()},
-    **{name: dtype for name, (dtype, _) in _FLOATS.items()},
-    "String": pl.String(),
-    "Boolean": pl.Boolean(),
-    "Date": pl.Date(),
-    "Time": pl.Time(),
-    "Null": pl.Null(),
-    "Categorical": pl.Categorical(),
-}
-_TIME_UNITS = ("ns", "us", "ms")
-_PHYSICAL = {"UInt8": pl.UInt8(), "UInt16": pl.UInt16(), "UInt32": pl.UInt32()}
-_I64 = (-(2**63), 2**63 - 1)
-_I32 = (-(2**31), 2**31 - 1)
-_NS_PER_DAY = 86_400 * 10**9
-_EPOCH = dt.date(1970, 1, 1)
-_DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-_DECIMAL_RE = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 _MAX_TEXT = 1_000_000
-_DECIMAL_CONTEXT = decimal.Context(prec=100)
 
 
 # ---------------------------------------------------------------------------
@@ -134,7 +121,7 @@ def is_storable(dtype: pl.DataType) -> bool:
         except TypeError:
             return False
     return isinstance(dtype, (pl.Decimal, pl.Enum, pl.Datetime, pl.Duration, pl.Categorical)) or any(
-        dtype == d and type(dtype) is type(d) for d in _SIMPLE.values()
+        dtype == d and type(dtype) is type(d) for d in SIMPLE.values()
     )
 
 
@@ -219,96 +206,7 @@ def dtype_to_text(dtype: pl.DataType) -> str:
             f"Categorical(categories=Categories(name={cats.name()!r}, namespace={cats.namespace()!r}, "
             f"physical={cats.physical()}))"
         )
-    return next(name for name, d in _SIMPLE.items() if dtype == d and type(dtype) is type(d))
-
-
-def _literal(node: ast.expr, what: str) -> Any:
-    try:
-        return ast.literal_eval(node)
-    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError) as exc:
-        msg = f"{what} must be a literal"
-        raise ValueError(msg) from exc
-
-
-def _kwargs(call: ast.Call, name: str, allowed: Sequence[str]) -> dict[str, ast.expr]:
-    out: dict[str, ast.expr] = {}
-    if call.args or any(k.arg is None for k in call.keywords):
-        msg = f"{name}(...) takes keyword arguments only ({', '.join(allowed)})"
-        raise ValueError(msg)
-    for k in call.keywords:
-        assert k.arg is not None
-        if k.arg not in allowed or k.arg in out:
-            msg = f"{name}(...) has an unknown or repeated argument {k.arg!r} (expected {', '.join(allowed)})"
-            raise ValueError(msg)
-        out[k.arg] = k.value
-    missing = [a for a in allowed if a not in out]
-    if missing:
-        msg = f"{name}(...) lacks argument {missing[0]!r}"
-        raise ValueError(msg)
-    return out
-
-
-def _time_unit(node: ast.expr, name: str) -> Any:
-    unit = _literal(node, f"{name}'s time_unit")
-    if unit not in _TIME_UNITS:
-        msg = f"{name}'s time_unit must be one of {list(_TIME_UNITS)}, got {unit!r}"
-        raise ValueError(msg)
-    return unit
-
-
-def _strict_int(value: Any, lo: int, hi: int) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and lo <= value <= hi
-
-
-def _datetime(args: dict[str, ast.expr]) -> pl.DataType:
-    unit = _time_unit(args["time_unit"], "Datetime")
-    tz = _literal(args["time_zone"], "Datetime's time_zone")
-    if tz is not None and (not isinstance(tz, str) or not tz):
-        msg = f"Datetime's time_zone must be a time zone name or None, got {tz!r}"
-        raise ValueError(msg)
-    dtype = pl.Datetime(unit, tz)
-    if tz is not None:
-        try:
-            pl.Series([0], dtype=pl.Int64).cast(dtype)
-        except pl.exceptions.PolarsError as exc:
-            msg = f"Datetime's time_zone {tz!r} is not a known time zone"
-            raise ValueError(msg) from exc
-    return dtype
-
-
-def _decimal(args: dict[str, ast.expr]) -> pl.DataType:
-    precision = _literal(args["precision"], "Decimal's precision")
-    scale = _literal(args["scale"], "Decimal's scale")
-    if not _strict_int(precision, 1, 38) or not _strict_int(scale, 0, precision):
-        msg = f"Decimal needs 1 <= precision <= 38 and 0 <= scale <= precision, got {precision!r}, {scale!r}"
-        raise ValueError(msg)
-    return pl.Decimal(precision, scale)
-
-
-def _enum(args: dict[str, ast.expr]) -> pl.DataType:
-    cats = _literal(args["categories"], "Enum's categories")
-    if not isinstance(cats, list) or not all(isinstance(c, str) for c in cats) or len(set(cats)) != len(cats):
-        msg = "Enum's categories must be a list of distinct strings"
-        raise ValueError(msg)
-    return pl.Enum(cats)
-
-
-def _categorical(args: dict[str, ast.expr]) -> pl.DataType:
-    node = args["categories"]
-    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "Categories"):
-        msg = "Categorical's categories must be Categories(name=..., namespace=..., physical=...)"
-        raise ValueError(msg)
-    inner = _kwargs(node, "Categories", ("name", "namespace", "physical"))
-    name = _literal(inner["name"], "Categories' name")
-    namespace = _literal(inner["namespace"], "Categories' namespace")
-    physical = inner["physical"]
-    if not isinstance(name, str) or not isinstance(namespace, str):
-        msg = "Categories' name and namespace must be strings"
-        raise ValueError(msg)
-    if not (isinstance(physical, ast.Name) and physical.id in _PHYSICAL):
-        msg = f"Categories' physical must be one of {list(_PHYSICAL)}"
-        raise ValueError(msg)
-    return pl.Categorical(pl.Categories(name, namespace, _PHYSICAL[physical.id]))
+    return next(name for name, d in SIMPLE.items() if dtype == d and type(dtype) is type(d))
 
 
 def dtype_from_text(text: str) -> pl.DataType:
@@ -350,26 +248,18 @@ Time or Null)
         node = ast.parse(text.strip(), mode="eval").body
     except (SyntaxError, ValueError, MemoryError, RecursionError) as exc:
         raise ValueError(unknown) from exc
-    if isinstance(node, ast.Name) and node.id in _SIMPLE:
-        return _SIMPLE[node.id]
+    if isinstance(node, ast.Name) and node.id in SIMPLE:
+        return SIMPLE[node.id]
     if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
         raise ValueError(unknown)
-    name = node.func.id
     try:
-        if name == "Datetime":
-            return _datetime(_kwargs(node, name, ("time_unit", "time_zone")))
-        if name == "Duration":
-            return pl.Duration(_time_unit(_kwargs(node, name, ("time_unit",))["time_unit"], name))
-        if name == "Decimal":
-            return _decimal(_kwargs(node, name, ("precision", "scale")))
-        if name == "Enum":
-            return _enum(_kwargs(node, name, ("categories",)))
-        if name == "Categorical":
-            return _categorical(_kwargs(node, name, ("categories",)))
+        dtype = dtype_from_call(node, node.func.id)
     except ValueError as exc:
         msg = f"{shown}: {exc}"
         raise ValueError(msg) from exc
-    raise ValueError(unknown)
+    if dtype is None:
+        raise ValueError(unknown)
+    return dtype
 
 
 # ---------------------------------------------------------------------------
@@ -413,40 +303,6 @@ def storage_values(series: pl.Series) -> list[Any]:
     return series.to_list()
 
 
-def describe_value(value: Any) -> str:
-    """A JSON value as an error message shows it: ``'abc'``, ``2.5``, ``true``, ``null``, ``a list``.
-
-    Parameters
-    ----------
-    value
-        A parsed JSON value.
-
-    Returns
-    -------
-    str
-        A short description, at most 60 characters.
-
-    Examples
-    --------
-    >>> [describe_value(v) for v in ("abc", 2.5, True, None, [1], {})]
-    ["'abc'", '2.5', 'true', 'null', 'a list', 'an object']
-    """
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if value is None:
-        return "null"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "an object"
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _bad(value: Any, expected: str) -> ValueError:
-    return ValueError(f"expected {expected}, got {describe_value(value)}")
-
-
 def key_to_json(value: Any, dtype: pl.DataType) -> Any:
     """The JSON value of a key's storage value ``value`` (see :func:`storage_values`).
 
@@ -478,7 +334,7 @@ def key_to_json(value: Any, dtype: pl.DataType) -> Any:
     if value is None:
         return None
     kind = _kind(dtype)
-    if kind in _FLOATS:
+    if kind in FLOATS:
         value = float(value)
         if math.isnan(value):
             return "nan"
@@ -487,61 +343,13 @@ def key_to_json(value: Any, dtype: pl.DataType) -> Any:
         return value
     if kind == "decimal":
         step = decimal.Decimal(1).scaleb(-dtype.scale)  # type: ignore[attr-defined]
-        return format(decimal.Decimal(value).quantize(step, context=_DECIMAL_CONTEXT), "f")
+        return format(decimal.Decimal(value).quantize(step, context=DECIMAL_CONTEXT), "f")
     if kind == "Date":
         days = int(value)
         if -719_162 <= days <= 2_932_896:  # years 1 to 9999
-            return (_EPOCH + dt.timedelta(days=days)).isoformat()
+            return (EPOCH + dt.timedelta(days=days)).isoformat()
         return days
     return value
-
-
-def _integer(value: Any, lo: int, hi: int, what: str) -> int:
-    if not _strict_int(value, lo, hi):
-        raise _bad(value, f"{what} (an integer in [{lo}, {hi}])")
-    return int(value)
-
-
-def _float(value: Any, kind: str) -> float:
-    if isinstance(value, str) and value in ("nan", "inf", "-inf"):
-        return float(value)
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise _bad(value, 'a number or "nan", "inf", "-inf"')
-    try:
-        out = float(value)
-    except OverflowError as exc:
-        raise _bad(value, "a number in the float range") from exc
-    if not math.isfinite(out) or out != value:
-        raise _bad(value, "a number in the float range")
-    np_type = _FLOATS[kind][1]
-    with np.errstate(over="ignore"):
-        narrow = float(np_type(out))
-    if narrow != out:
-        raise _bad(value, f"a value that {kind} holds exactly")
-    return out
-
-
-def _decimal_value(value: Any, dtype: pl.Decimal) -> decimal.Decimal:
-    precision, scale = dtype.precision, dtype.scale
-    expected = f'a decimal string fitting Decimal({precision}, {scale}), such as "-12.5"'
-    if not isinstance(value, str) or len(value) > 80 or not _DECIMAL_RE.fullmatch(value):
-        raise _bad(value, expected)
-    number = decimal.Decimal(value)
-    quantized = number.quantize(decimal.Decimal(1).scaleb(-scale), context=_DECIMAL_CONTEXT)
-    if quantized != number or quantized.copy_abs() >= decimal.Decimal(10) ** (precision - scale):  # exact, unlike abs()
-        raise _bad(value, expected)
-    return quantized
-
-
-def _date(value: Any) -> int:
-    if isinstance(value, str) and _DATE_RE.fullmatch(value):
-        try:
-            return (dt.date.fromisoformat(value) - _EPOCH).days
-        except ValueError:
-            pass
-    if _strict_int(value, *_I32):
-        return int(value)
-    raise _bad(value, 'a date "YYYY-MM-DD" (or an integer number of days since 1970-01-01)')
 
 
 def key_from_json(value: Any, dtype: pl.DataType) -> Any:
@@ -579,36 +387,36 @@ def key_from_json(value: Any, dtype: pl.DataType) -> Any:
     if value is None:
         return None
     kind = _kind(dtype)
-    if kind in _INTEGERS:
-        _, lo, hi = _INTEGERS[kind]
-        return _integer(value, lo, hi, f"a {kind} key")
-    if kind in _FLOATS:
-        return _float(value, kind)
+    if kind in INTEGERS:
+        _, lo, hi = INTEGERS[kind]
+        return integer_value(value, lo, hi, f"a {kind} key")
+    if kind in FLOATS:
+        return float_value(value, kind)
     if kind == "decimal":
         assert isinstance(dtype, pl.Decimal)
-        return _decimal_value(value, dtype)
+        return decimal_value(value, dtype)
     if kind in ("String", "categorical"):
         if not isinstance(value, str):
-            raise _bad(value, "a string")
+            raise bad(value, "a string")
         return value
     if kind == "enum":
         assert isinstance(dtype, pl.Enum)
         if not isinstance(value, str) or value not in dtype.categories.to_list():
-            raise _bad(value, "one of the Enum's categories")
+            raise bad(value, "one of the Enum's categories")
         return value
     if kind == "Boolean":
         if not isinstance(value, bool):
-            raise _bad(value, "true or false")
+            raise bad(value, "true or false")
         return value
     if kind == "Date":
-        return _date(value)
+        return date_value(value)
     if kind in ("datetime", "duration"):
         unit = dtype.time_unit  # type: ignore[attr-defined]
-        return _integer(value, *_I64, f"a {kind} key in {unit} (an integer)")
+        return integer_value(value, *I64, f"a {kind} key in {unit} (an integer)")
     if kind == "Time":
-        return _integer(value, 0, _NS_PER_DAY - 1, "a Time key in nanoseconds since midnight")
+        return integer_value(value, 0, NS_PER_DAY - 1, "a Time key in nanoseconds since midnight")
     # Null
-    raise _bad(value, "null (the key's dtype is Null)")
+    raise bad(value, "null (the key's dtype is Null)")
 
 
 def keys_to_json(series: pl.Series) -> list[Any]:
@@ -665,7 +473,7 @@ def keys_series(name: str, values: Sequence[Any], dtype: pl.DataType) -> pl.Seri
         source = pl.Series(name, values, dtype=pl.Int64)
     elif kind in ("enum", "categorical"):
         source = pl.Series(name, values, dtype=pl.String)
-    elif kind in _FLOATS:
+    elif kind in FLOATS:
         source = pl.Series(name, values, dtype=pl.Float64)
     else:
         return pl.Series(name, values, dtype=dtype)

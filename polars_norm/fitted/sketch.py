@@ -16,9 +16,15 @@ Every halving moves any rank by at most its weight, with mean zero, so a
 batch adds a rank error below ``2**h <= 2 n / k`` (KLL's own top level holds
 items of that weight), and the total weight stays exactly ``n``. The
 compacted levels are written as a serialized KLL sketch in DataSketches'
-own format and merged, so the state stays a plain ``kll_doubles_sketch``.
-The sorts of a batch's columns run on a thread pool (numpy releases the GIL
-while sorting), alongside the batch's moments in Polars.
+own format (:mod:`polars_norm.fitted.kll_format`) and merged, so the state
+stays a plain ``kll_doubles_sketch``. The sorts of a batch's columns run on a
+thread pool (numpy releases the GIL while sorting), alongside the batch's
+moments in Polars.
+
+The sketches of a fit are kept in a :data:`SketchMap` keyed by
+``(group key, column)`` (the keys of :mod:`polars_norm.fitted.sketch_keys`);
+the CDF knots the quantile transform reads are in
+:mod:`polars_norm.fitted.sketch_cdf`.
 
 References
 ----------
@@ -29,38 +35,34 @@ References
 
 from __future__ import annotations
 
-import struct
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeAlias
 
 import numpy as np
 import polars as pl
 from datasketches import kll_doubles_sketch
 
+from polars_norm.fitted.kll_format import compacted_sketch
+from polars_norm.fitted.sketch_keys import GroupKey, group_key_rows, keyed_rows
 from polars_norm.kernels.threads import sorting_pool
 
 __all__ = [
     "DEFAULT_K",
     "SketchMap",
-    "cdf_knots",
     "deserialized_map",
-    "group_key_rows",
     "merge_sketch_maps",
     "new_sketch",
+    "pooled_sketches",
     "quantile_columns",
     "rank_error",
     "rekeyed",
     "serialized_column",
-    "stacked_cdf_knots",
     "submit_sketch_updates",
 ]
 
 #: Default KLL accuracy parameter: rank error <= 0.5% for q in [0.01, 0.99].
 DEFAULT_K = 800
-#: Knots of the piecewise-linear CDF used by the fitted quantile transform.
-CDF_KNOTS = 2049
 
-GroupKey = tuple[Any, ...]
 SketchMap = dict[tuple[GroupKey, str], kll_doubles_sketch]
 
 
@@ -124,61 +126,6 @@ def rank_error(k: int = DEFAULT_K) -> float:
 
 #: Batches with more valid values than ``_PRESORT_FACTOR * k`` are sorted and compacted before the merge.
 _PRESORT_FACTOR = 2
-#: DataSketches' KLL serialization constants (``kll_sketch.hpp``): full preamble, version, family, ``m``.
-_PREAMBLE_INTS_FULL = 5
-_SERIAL_VERSION = 1
-_FAMILY_KLL = 15
-_KLL_M = 8
-_HEADER = struct.Struct("<BBBBHBBQHBB")
-
-
-def _level_capacity(k: int, depth: int) -> int:
-    # kll_helper::int_cap_aux: round(k * (2/3)**depth), computed in integers as DataSketches does.
-    def aux(k: int, depth: int) -> int:
-        return int((((2 * k) << depth) // 3**depth + 1) >> 1)
-
-    if depth <= 30:
-        return max(_KLL_M, aux(k, depth))
-    half = depth // 2
-    return max(_KLL_M, aux(aux(k, half), depth - half))
-
-
-def total_capacity(k: int, num_levels: int) -> int:
-    """The item capacity of a KLL sketch with ``num_levels`` levels (``kll_helper::compute_total_capacity``)."""
-    return sum(_level_capacity(k, num_levels - height - 1) for height in range(num_levels))
-
-
-def compacted_sketch(
-    values: np.ndarray[Any, np.dtype[np.float64]], k: int, rng: np.random.Generator
-) -> kll_doubles_sketch:
-    """A KLL sketch of the sorted, NaN-free ``values`` (more than ``k`` of them), built by compaction.
-
-    Level ``j < h`` holds at most one item (set aside when that level had an
-    odd size), level ``h`` at most ``k``; see the module notes for the error.
-    """
-    n = values.size
-    lo, hi = float(values[0]), float(values[-1])
-    levels: list[np.ndarray[Any, np.dtype[np.float64]]] = []
-    a = values
-    while a.size > k:
-        if a.size % 2:
-            take_last = bool(rng.integers(2))
-            levels.append(a[-1:] if take_last else a[:1])
-            a = a[:-1] if take_last else a[1:]
-        else:
-            levels.append(a[:0])
-        a = a[int(rng.integers(2)) :: 2]  # a view: nothing is copied until the end
-    levels.append(a)
-    num_levels = len(levels)
-    sizes = [level.size for level in levels]
-    offsets = [total_capacity(k, num_levels) - sum(sizes)]
-    for size in sizes[:-1]:
-        offsets.append(offsets[-1] + size)
-    header = _HEADER.pack(_PREAMBLE_INTS_FULL, _SERIAL_VERSION, _FAMILY_KLL, 0, k, _KLL_M, 0, n, k, num_levels, 0)
-    image = b"".join(
-        [header, struct.pack(f"<{num_levels}I", *offsets), struct.pack("<dd", lo, hi), np.concatenate(levels).tobytes()]
-    )
-    return kll_doubles_sketch.deserialize(image)
 
 
 Summary: TypeAlias = np.ndarray[Any, np.dtype[np.float64]] | kll_doubles_sketch | None
@@ -318,219 +265,6 @@ def pooled_sketches(sketches: SketchMap, k: int) -> SketchMap:
     return out
 
 
-def cdf_knots(sketch: kll_doubles_sketch, knots: int = CDF_KNOTS) -> tuple[list[float], list[float]]:
-    """Knots ``(x_j, F_j)`` of the sketch's mid-rank empirical CDF, ``x_j`` strictly increasing.
-
-    ``x_j`` are the minimum, the maximum and sketch quantiles on an even grid
-    of ranks (deduplicated), and
-    ``F_j = (P(X < x_j) + P(X <= x_j)) / 2``, the average-rank convention of
-    :func:`polars_norm.quantile`, so ties map to their mid rank.
-
-    Parameters
-    ----------
-    sketch
-        A non-empty KLL sketch.
-    knots
-        The number of ranks on the grid (at most that many knots).
-
-    Returns
-    -------
-    tuple of list of float
-        ``(x, F)``, both increasing; ``F`` is clamped to
-        ``[1/2, n - 1/2] / n``, so the minimum maps to the mid rank of a single
-        smallest item and the maximum to that of a single largest.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from polars_norm.fitted.sketch import cdf_knots, new_sketch
-    >>> sk = new_sketch(200)
-    >>> sk.update(np.array([1.0, 2.0, 2.0, 4.0]))
-    >>> cdf_knots(sk)
-    ([1.0, 2.0, 4.0], [0.125, 0.5, 0.875])
-    """
-    ranks = np.linspace(0.0, 1.0, knots)
-    grid = {*sketch.get_quantiles(ranks.tolist()), sketch.get_min_value(), sketch.get_max_value()}
-    xs = sorted(grid)
-    below = sketch.get_cdf(xs, inclusive=False)[:-1]
-    upto = sketch.get_cdf(xs, inclusive=True)[:-1]
-    # Clamp to the mid ranks of the extreme single items, [1/2, n - 1/2] / n: the
-    # minimum maps to rank 1 and the maximum to rank n, as in the exact transform.
-    half = 0.5 / sketch.n
-    out_x: list[float] = []
-    out_f: list[float] = []
-    for x, lo, hi in zip(xs, below, upto, strict=True):
-        f = min(max(0.5 * (lo + hi), half), 1.0 - half)
-        if x == xs[-1]:
-            while out_f and out_f[-1] >= f:  # always keep the maximum
-                out_x.pop()
-                out_f.pop()
-        if not out_f or f > out_f[-1]:
-            out_x.append(float(x))
-            out_f.append(float(f))
-    return out_x, out_f
-
-
-Floats: TypeAlias = np.ndarray[Any, np.dtype[np.float64]]
-Ints: TypeAlias = np.ndarray[Any, np.dtype[np.int64]]
-
-
-def stacked_cdf_knots(
-    sketches: Sequence[kll_doubles_sketch | None], knots: int = CDF_KNOTS
-) -> tuple[Ints, Floats, Floats]:
-    """:func:`cdf_knots` of many sketches at once: ``(group, x, F)``, sorted by group, then ``x``.
-
-    ``group`` is the position of the sketch in ``sketches``; a missing or
-    empty sketch has no knots. A sketch that still holds every value it was
-    fed (not in estimation mode) and fewer than ``knots`` of them has all its
-    distinct values as knots, each with its exact mid rank: that is what
-    :func:`cdf_knots` finds too (its grid of ranks hits every value), but
-    computed for all such sketches in a few numpy passes instead of a grid
-    search per sketch, which matters with many small groups.
-
-    Parameters
-    ----------
-    sketches
-        Sketches, or ``None`` where a group has none.
-    knots
-        As in :func:`cdf_knots`.
-
-    Returns
-    -------
-    tuple of numpy.ndarray
-        ``group`` (int64), ``x`` and ``F`` (float64), of equal length.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from polars_norm.fitted.sketch import new_sketch, stacked_cdf_knots
-    >>> a, b = new_sketch(200), new_sketch(200)
-    >>> a.update(np.array([1.0, 2.0, 2.0, 4.0]))
-    >>> b.update(np.array([10.0, 20.0]))
-    >>> group, x, f = stacked_cdf_knots([a, None, b])
-    >>> group.tolist(), x.tolist(), f.tolist()
-    ([0, 0, 0, 2, 2], [1.0, 2.0, 4.0, 10.0, 20.0], [0.125, 0.5, 0.875, 0.25, 0.75])
-    """
-    small_at: list[int] = []
-    small_values: list[np.ndarray[Any, np.dtype[np.float64]]] = []
-    groups: list[np.ndarray[Any, np.dtype[np.int64]]] = []
-    xs: list[np.ndarray[Any, np.dtype[np.float64]]] = []
-    fs: list[np.ndarray[Any, np.dtype[np.float64]]] = []
-    for j, sk in enumerate(sketches):
-        n = 0 if sk is None else sk.n
-        if n == 0:
-            continue
-        assert sk is not None
-        if n < knots and not sk.is_estimation_mode():
-            small_at.append(j)
-            small_values.append(_exact_items(sk, n))
-        else:
-            kx, kf = cdf_knots(sk, knots)
-            xs.append(np.asarray(kx, dtype=np.float64))
-            fs.append(np.asarray(kf, dtype=np.float64))
-            groups.append(np.full(len(kx), j, dtype=np.int64))
-    if small_values:
-        counts = np.fromiter((v.size for v in small_values), dtype=np.int64, count=len(small_values))
-        # each group's items come sorted, and the groups in order
-        g, v = np.repeat(np.asarray(small_at, dtype=np.int64), counts), np.concatenate(small_values)
-        starts = np.flatnonzero(np.r_[True, (g[1:] != g[:-1]) | (v[1:] != v[:-1])])
-        run = np.diff(np.r_[starts, g.size])
-        run_group = g[starts]
-        below = starts - np.searchsorted(g, run_group, side="left")
-        n = np.bincount(g)[run_group].astype(np.float64)
-        half = 0.5 / n
-        f = np.minimum(np.maximum(0.5 * (below / n + (below + run) / n), half), 1.0 - half)
-        groups.append(run_group)
-        xs.append(v[starts])
-        fs.append(f)
-    if not groups:
-        empty_f: np.ndarray[Any, np.dtype[np.float64]] = np.empty(0, dtype=np.float64)
-        return np.empty(0, dtype=np.int64), empty_f, empty_f.copy()
-    group = np.concatenate(groups)
-    order = np.argsort(group, kind="stable")
-    return group[order], np.concatenate(xs)[order], np.concatenate(fs)[order]
-
-
-def _exact_items(sk: kll_doubles_sketch, n: int) -> np.ndarray[Any, np.dtype[np.float64]]:
-    """The ``n`` items of a sketch not in estimation mode (each of weight 1), sorted, read off its serialization.
-
-    The layout is DataSketches' KLL format that :func:`compacted_sketch`
-    writes too: the 20-byte header (``num_levels`` at byte 18), the level
-    offsets (4 bytes each), the minimum and maximum, then the items. A
-    single item is stored in a short form, and is the sketch's minimum.
-    (Reading the bytes avoids a Python-level iteration over the sketch's items.)
-    """
-    if n == 1:
-        return np.array([sk.get_min_value()], dtype=np.float64)
-    blob = sk.serialize()
-    start = _HEADER.size + 4 * blob[18] + 16
-    return np.sort(np.frombuffer(blob, dtype=np.float64, offset=start, count=n))
-
-
-def sketch_key(key: Hashable) -> GroupKey:
-    """Normalize a group key (a scalar or a tuple) into the tuple form the maps use."""
-    return key if isinstance(key, tuple) else (key,)
-
-
-_NS_PER_UNIT = {"ns": 1, "us": 1_000, "ms": 1_000_000}
-#: The map key of a NaN group key (NaN equals nothing in Python, so it could never be looked up).
-NAN_KEY = "NaN"
-
-
-def group_key_rows(keys: pl.DataFrame, by: Sequence[str]) -> list[GroupKey]:
-    """The map key of each row's group: the values of its ``by`` columns as a tuple, made comparable.
-
-    Two keys that the group-key rule (:mod:`polars_norm.fitted.keys`) calls equal
-    give equal tuples, whatever their dtypes: integers, floats and decimals
-    as Python numbers; text (``String``, ``Categorical``, ``Enum``) as
-    ``str``; ``Datetime`` and ``Duration`` as integer nanoseconds whatever
-    their unit (Python's ``datetime`` would drop nanoseconds and stop at year
-    9999), ``Date`` as its day number, ``Time`` as nanoseconds; NaN as
-    :data:`NAN_KEY`. Without ``by`` every row's key is ``()``.
-
-    Parameters
-    ----------
-    keys
-        A frame holding the ``by`` columns.
-    by
-        The key columns, in order.
-
-    Returns
-    -------
-    list of tuple
-        One tuple per row of ``keys``; a null key stays ``None``.
-
-    Examples
-    --------
-    >>> import datetime as dt
-    >>> import polars as pl
-    >>> from polars_norm.fitted.sketch import group_key_rows
-    >>> keys = pl.DataFrame({"g": [1.0, float("nan")], "d": [dt.date(1970, 1, 2), None]})
-    >>> group_key_rows(keys, ["g", "d"])
-    [(1.0, 1), ('NaN', None)]
-    >>> group_key_rows(keys, [])
-    [(), ()]
-    """
-    if not by:
-        return [()] * keys.height
-    exprs: list[pl.Expr] = []
-    floats = False
-    for name in by:
-        dtype, col = keys.schema[name], pl.col(name)
-        if isinstance(dtype, (pl.Datetime, pl.Duration)):
-            col = col.to_physical().cast(pl.Int128) * _NS_PER_UNIT[dtype.time_unit or "us"]
-        elif dtype in (pl.Date, pl.Time):
-            col = col.to_physical()
-        elif dtype == pl.Categorical or isinstance(dtype, pl.Enum):
-            col = col.cast(pl.String)
-        floats = floats or dtype.is_float()
-        exprs.append(col.alias(name))
-    rows = keys.select(exprs).iter_rows()
-    if not floats:
-        return list(rows)
-    return [tuple(NAN_KEY if isinstance(v, float) and v != v else v for v in row) for row in rows]
-
-
 def quantile_columns(sketches: SketchMap, keys: pl.DataFrame, qs: Sequence[float]) -> list[list[float | None]]:
     """The ``qs`` quantiles of the sketch of each row of ``keys`` (the ``by`` keys, then the column name).
 
@@ -566,7 +300,7 @@ def quantile_columns(sketches: SketchMap, keys: pl.DataFrame, qs: Sequence[float
     [[1.0, None], [2.0, None]]
     """
     out: list[list[float | None]] = [[] for _ in qs]
-    for group, column in _keyed(keys):
+    for group, column in keyed_rows(keys):
         sk = sketches.get((group, column))
         values = sk.get_quantiles(list(qs)) if sk is not None and not sk.is_empty() else [None] * len(qs)
         for i, v in enumerate(values):
@@ -606,7 +340,7 @@ def serialized_column(sketches: SketchMap, keys: pl.DataFrame) -> pl.Series:
     ([(('a',), 'x')], 2.0)
     """
     blobs: list[bytes | None] = []
-    for group, column in _keyed(keys):
+    for group, column in keyed_rows(keys):
         sk = sketches.get((group, column))
         blobs.append(sk.serialize() if sk is not None else None)
     return pl.Series("sketch", blobs, pl.Binary)
@@ -639,17 +373,11 @@ def deserialized_map(rows: pl.DataFrame) -> SketchMap:
     """
     out: SketchMap = {}
     for (group, column), blob in zip(
-        _keyed(rows.drop(rows.columns[-1])), rows.get_column(rows.columns[-1]), strict=True
+        keyed_rows(rows.drop(rows.columns[-1])), rows.get_column(rows.columns[-1]), strict=True
     ):
         if blob is not None:
             out[(group, column)] = kll_doubles_sketch.deserialize(blob)
     return out
-
-
-def _keyed(keys: pl.DataFrame) -> list[tuple[GroupKey, str]]:
-    """The (group key, column) map keys of rows holding the ``by`` keys, then the column name."""
-    *by, column = keys.columns
-    return list(zip(group_key_rows(keys, by), keys.get_column(column).to_list(), strict=True))
 
 
 def rekeyed(sketches: SketchMap, keys: pl.DataFrame, cast: pl.DataFrame, k: int) -> SketchMap:

@@ -32,9 +32,11 @@ from typing import Any
 import polars as pl
 
 from polars_norm.columns.ranks import OFFSETS
-from polars_norm.fitted.exprs import FittedStatistics, Frame, build_method, quantile_expr, require_sketch, stat_frame
+from polars_norm.fitted.cdf_exprs import quantile_expr
+from polars_norm.fitted.exprs import build_method
 from polars_norm.fitted.groups import Unseen, grouped_transform
-from polars_norm.fitted.sketch import cdf_knots
+from polars_norm.fitted.method_stats import FittedStatistics, Frame, require_sketch, stat_frame
+from polars_norm.fitted.sketch_cdf import cdf_knots
 from polars_norm.semantics import (
     check_choice,
     check_ddof,

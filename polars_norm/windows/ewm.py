@@ -11,9 +11,9 @@ the variance of a now-constant series sinks to a rounding floor, about
 ``eps * |x - pilot| / alpha`` (``alpha`` replaced by ``1 / W`` for time
 decay), instead of 0; a standard deviation below 16 times that floor counts
 as zero, and the row maps to 0. All of it runs on values shifted by the first valid
-value (:func:`polars_norm.windows.base.causal_pilot`), so offsets such as
+value (:func:`polars_norm.windows.pilot.causal_pilot`), so offsets such as
 ``1e12 + N(0, 1)`` keep full accuracy, and scaled by a power of two
-(:func:`polars_norm.windows.base.unit_scale`), so the squares never over- or
+(:func:`polars_norm.windows.pilot.unit_scale`), so the squares never over- or
 underflow, at 1e-300 as at 1e300.
 """
 
@@ -25,8 +25,8 @@ import sys
 import polars as pl
 
 from polars_norm.semantics import NanPolicy, check_finite, check_nan, numeric_expr
-from polars_norm.windows.base import causal_pilot, unit_scale, window_values
 from polars_norm.windows.checks import check_min_samples
+from polars_norm.windows.pilot import causal_pilot, unit_scale, window_values
 from polars_norm.windows.scales import tolerant_divisor
 
 __all__ = ["ewm_alpha", "ewm_zscore"]
@@ -200,7 +200,7 @@ def ewm_zscore(
     check_nan(nan, "ewm_zscore")
 
     def build(x: pl.Expr, _: object) -> pl.Expr:
-        # a power of two keeps the squares from over- or underflowing (polars_norm.windows.base); the
+        # a power of two keeps the squares from over- or underflowing (polars_norm.windows.pilot); the
         # values are struct fields read by every statistic, computed once (an eager select shares nothing)
         f = pl.field
         centered = (x - causal_pilot(x)) * unit_scale(x)

@@ -49,9 +49,9 @@ the variance of a now-constant series sinks to a rounding floor, about
 ``eps * |x - pilot| / alpha`` (``alpha`` replaced by ``1 / W`` for time
 decay), instead of 0; a standard deviation below 16 times that floor counts
 as zero, and the row maps to 0. All of it runs on values shifted by the first valid
-value (:func:`polars_norm.windows.base.causal_pilot`), so offsets such as
+value (:func:`polars_norm.windows.pilot.causal_pilot`), so offsets such as
 ``1e12 + N(0, 1)`` keep full accuracy, and scaled by a power of two
-(:func:`polars_norm.windows.base.unit_scale`), so the squares never over- or
+(:func:`polars_norm.windows.pilot.unit_scale`), so the squares never over- or
 underflow, at 1e-300 as at 1e300.
 
 References
@@ -69,9 +69,9 @@ import polars as pl
 
 from polars_norm.kernels.query_errors import unless_raised
 from polars_norm.semantics import ZERO_SCALE_FLOOR, NanPolicy, check_nan, numeric_expr
-from polars_norm.windows.base import causal_pilot, unit_scale, window_values
 from polars_norm.windows.checks import Duration, check_duration, check_min_samples, duration_parts
 from polars_norm.windows.ewm import recent_level, rounding_floor
+from polars_norm.windows.pilot import causal_pilot, unit_scale, window_values
 from polars_norm.windows.scales import tolerant_divisor
 
 __all__ = ["ewm_zscore_by"]
@@ -216,7 +216,7 @@ def ewm_zscore_by(
             else:
                 t2, every2 = clock * (2 * k), f"{h}i"
 
-            # a power of two keeps the squares from over- or underflowing (polars_norm.windows.base)
+            # a power of two keeps the squares from over- or underflowing (polars_norm.windows.pilot)
             centered = (x - causal_pilot(x)) * unit_scale(x)
             shifted = window_values(centered, nan)
             valid = window_values(x, nan).is_not_null()  # as ``shifted``'s, one pass less

@@ -9,7 +9,7 @@ Numerics
 The textbook cumulative variance, ``(cum_sum(x**2) - cum_sum(x)**2 / n) /
 (n - ddof)``, cancels catastrophically: on ``1e9 + N(0, 1e-3)`` it returns
 noise. Here the values are first shifted by the first non-null value (a causal
-pilot, see :func:`polars_norm.windows.base.causal_pilot`), and the sum of squared
+pilot, see :func:`polars_norm.windows.pilot.causal_pilot`), and the sum of squared
 deviations is accumulated with Welford's update written in closed form:
 with ``m_n`` the running mean of the shifted values ``d``,
 
@@ -22,7 +22,7 @@ so ``M2`` is a ``cum_sum`` of non-negative terms (no cancellation) and the
 variance is ``M2_n / (n - ddof)``.
 
 The shifted values are multiplied by a power of two first
-(:func:`polars_norm.windows.base.unit_scale`), so the squares neither overflow
+(:func:`polars_norm.windows.pilot.unit_scale`), so the squares neither overflow
 (past 1e154) nor underflow (1e-154): z-scores at any magnitude are those of
 exact arithmetic up to rounding.
 
@@ -37,8 +37,8 @@ from __future__ import annotations
 import polars as pl
 
 from polars_norm.semantics import NanPolicy, check_ddof, check_feature_range, check_nan, numeric_expr
-from polars_norm.windows.base import causal_pilot, unit_scale, window_values
 from polars_norm.windows.checks import check_min_samples
+from polars_norm.windows.pilot import causal_pilot, unit_scale, window_values
 from polars_norm.windows.scales import spread_divisor, std_divisor
 
 __all__ = ["expanding_maxabs", "expanding_minmax", "expanding_zscore"]

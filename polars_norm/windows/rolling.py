@@ -6,7 +6,7 @@ vocabulary (``window_size``, ``min_samples``, ``center``, ``ddof``). The
 current row is part of its own window unless ``lag=True``, which normalizes
 it by the window that ends on the row before (strictly causal). Time- and
 index-based windows are in :mod:`polars_norm.windows.rolling_by`; the window
-machinery and its numerics in :mod:`polars_norm.windows.base`.
+machinery in :mod:`polars_norm.windows.base`, its numerics in :mod:`polars_norm.windows.pilot`.
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ from polars_norm.semantics import (
     check_quantile_range,
     numeric_expr,
 )
-from polars_norm.windows.base import maxabs_in, minmax_in, robust_in, row_window, weighted_zscore_in, zscore_in
+from polars_norm.windows.base import row_window
+from polars_norm.windows.location_scale import maxabs_in, minmax_in, robust_in, weighted_zscore_in, zscore_in
 
 __all__ = ["rolling_maxabs", "rolling_minmax", "rolling_robust", "rolling_zscore"]
 
@@ -84,7 +85,7 @@ def rolling_zscore(
     maps to 0. The statistics are
     computed on values shifted by the first non-null value of the column (or
     group), which keeps Polars' rolling variance accurate on data with a large
-    offset (see :mod:`polars_norm.windows.base`). Composes with ``.over(...)``
+    offset (see :mod:`polars_norm.windows.pilot`). Composes with ``.over(...)``
     (per-group windows).
 
     With ``weights``, the window's mean is ``sum(w x) / sum(w)`` and its
@@ -104,7 +105,7 @@ def rolling_zscore(
     such as ``1e9 + N(0, 1)`` is fine: the first value is near every
     window's mean). Values at any magnitude (1e-300 or 1e300) are scaled by
     a power of two before the sums of squares, which neither overflow nor
-    underflow (see :mod:`polars_norm.windows.base`). ``rolling_minmax``, ``rolling_robust`` and
+    underflow (see :mod:`polars_norm.windows.pilot`). ``rolling_minmax``, ``rolling_robust`` and
     ``rolling_maxabs`` take no weights: Polars applies ``weights`` there by
     multiplying the values before the min, max or quantile, which is not a
     weighted min, max or quantile of anything.

@@ -23,8 +23,9 @@ from polars_norm.semantics import (
     check_quantile_range,
     numeric_expr,
 )
-from polars_norm.windows.base import by_window, maxabs_in, minmax_in, robust_in, zscore_in
+from polars_norm.windows.base import by_window
 from polars_norm.windows.checks import ClosedInterval, Duration
+from polars_norm.windows.location_scale import maxabs_in, minmax_in, robust_in, zscore_in
 
 __all__ = ["rolling_maxabs_by", "rolling_minmax_by", "rolling_robust_by", "rolling_zscore_by"]
 

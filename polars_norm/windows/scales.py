@@ -11,7 +11,7 @@ these need no tolerance. Exponentially weighted statistics do (see
 than ``ddof``) means a scale of 1; too few for ``min_samples`` means null.
 
 Each rule is a divisor that reads its scale once (Polars does not share
-repeated rolling kernels, see :mod:`polars_norm.windows.base`):
+repeated rolling kernels, see :mod:`polars_norm.windows.location_scale`):
 :func:`std_divisor` for exact standard deviations, :func:`spread_divisor`
 for differences of data values, :func:`tolerant_divisor` for a scale with
 a rounding floor, and :func:`weighted_sums_rtol` for moments built from
@@ -42,7 +42,7 @@ def std_divisor(std: pl.Expr, lag: bool, *, undefined: bool = True, one: pl.Expr
     however close, are scaled, accurately thanks to the pilot.
 
     ``one`` is a scale of 1 in the units of ``std``: ``2**-k`` when the values
-    were multiplied by :func:`~polars_norm.windows.base.unit_scale`'s ``2**-k``.
+    were multiplied by :func:`~polars_norm.windows.pilot.unit_scale`'s ``2**-k``.
 
     Parameters
     ----------

@@ -408,7 +408,7 @@ def test_grouped_quantile_transform() -> None:
     xs=st.lists(st.one_of(st.integers(-7, 7), st.none()), min_size=1, max_size=12),
 )
 def test_count_at_most_equals_searchsorted(knots: list[int], xs: list[int | None]) -> None:
-    from polars_norm.fitted.exprs import count_at_most as _count_at_most
+    from polars_norm.fitted.cdf_exprs import count_at_most as _count_at_most
 
     k = pl.Series(sorted(knots), dtype=pl.Float64)
     got = pl.DataFrame({"x": xs}, schema={"x": pl.Float64}).select(_count_at_most(pl.col("x"), k)).to_series()

@@ -18,7 +18,8 @@ from polars.testing import assert_frame_equal
 
 import polars_norm as pn
 from polars_norm.cli import main
-from polars_norm.fitted.sketch import cdf_knots, new_sketch, stacked_cdf_knots
+from polars_norm.fitted.sketch import new_sketch
+from polars_norm.fitted.sketch_cdf import cdf_knots, stacked_cdf_knots
 
 LOCATION_SCALE = ("zscore", "minmax", "maxabs", "robust", "mean_range", "unit", "quantile")
 INF = math.inf

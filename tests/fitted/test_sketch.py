@@ -12,7 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import polars_norm as pn
-from polars_norm.fitted.sketch import compacted_sketch, rank_error, total_capacity
+from polars_norm.fitted.kll_format import compacted_sketch, total_capacity
+from polars_norm.fitted.sketch import rank_error
 
 
 def serialized_levels(sk: kll_doubles_sketch) -> tuple[int, list[int]]:

@@ -31,7 +31,7 @@ from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
 import polars_norm as pn
-from polars_norm.fitted import statsfile
+from polars_norm.fitted import statsfile_codec
 from polars_norm.fitted.statsfile import StatsFileError
 
 RNG = np.random.default_rng(14)
@@ -49,7 +49,7 @@ DATA = pl.DataFrame(
 def _write(path: Path, doc: dict[str, Any]) -> Path:
     """Write ``doc`` with a recomputed checksum."""
     body = {k: v for k, v in doc.items() if k != "checksum"}
-    body["checksum"] = statsfile.checksum(body)
+    body["checksum"] = statsfile_codec.checksum(body)
     path.write_text(json.dumps(body, allow_nan=False))
     return path
 
@@ -118,8 +118,8 @@ def test_sketch_that_crashes_datasketches_is_an_error(tmp_path: Path) -> None:
     assert "groups[0].columns.x.sketch: is not a DataSketches KLL sketch of doubles (" in run.stdout
 
 
-def test_kll_images_checked_before_datasketches_reads_them() -> None:
-    from polars_norm.fitted.statsfile import kll_problem
+def test_kll_checks_checked_before_datasketches_reads_them() -> None:
+    from polars_norm.fitted.kll_format import kll_problem
 
     sketches = []
     for k, n in [(8, 0), (8, 1), (8, 9), (200, 2), (200, 5000), (800, 77_777), (65535, 3)]:
@@ -630,7 +630,7 @@ def _fuzz_cases() -> dict[str, tuple[dict[str, Any], pl.DataFrame, dict[str, pl.
     out = {}
     for name, (acc, frame) in cases.items():
         serve = pl.concat([frame, frame.head(2)])
-        out[name] = (statsfile.to_document(acc), serve, _transforms(acc, serve))
+        out[name] = (statsfile_codec.to_document(acc), serve, _transforms(acc, serve))
     return out
 
 
@@ -806,7 +806,7 @@ def test_fuzz_malformed_files(
         acc = pn.Accumulator.load(path)
     except StatsFileError:
         return
-    resaved = statsfile.to_document(acc)
+    resaved = statsfile_codec.to_document(acc)
     assert _same(_canonical(resaved), _canonical(doc)), "the loaded statistics are not the file's"
     got = _transforms(acc, serve)
     if _same(_canonical(doc), _canonical(original)):
@@ -892,7 +892,7 @@ def _fit_as(frame: pl.DataFrame, how: str, parts: int, **kw: Any) -> pn.Accumula
 def _round_trips(tmp_path: Path, acc: pn.Accumulator) -> dict[str, Any]:
     path, doc = _saved(tmp_path, acc)
     back = pn.Accumulator.load(path)  # a real fit's file is never rejected
-    assert _same(_canonical(statsfile.to_document(back)), _canonical(doc))
+    assert _same(_canonical(statsfile_codec.to_document(back)), _canonical(doc))
     return doc
 
 
