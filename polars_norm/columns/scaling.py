@@ -160,7 +160,11 @@ def zscore(expr: pl.Expr, *, ddof: int = 1, nan: NanPolicy = "ignore") -> pl.Exp
 
     def build(x: pl.Expr, _: object) -> pl.Expr:
         centered = x - safe_location(valid_values(x, nan).mean())
-        return centered * inverse_std(x, centered, ddof=ddof, nan=nan)
+        # The mean's rounding (up to an ulp of a large offset: a whole standard
+        # deviation at 1e15 + N(0, 1)) is undone by the mean of the deviations,
+        # never rounded back to the offset (the standard deviation does not move).
+        correction = valid_values(centered, nan, like=x).mean().fill_null(0.0)
+        return (centered - correction) * inverse_std(x, centered, ddof=ddof, nan=nan)
 
     def build_integers(x: pl.Expr, dtype: pl.DataType) -> pl.Expr:
         # Offsets from the minimum, exact in integer arithmetic: no NaN, no

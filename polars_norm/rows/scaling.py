@@ -31,6 +31,7 @@ from collections.abc import Callable, Iterable
 
 import polars as pl
 
+from polars_norm.kernels.shared_nulls import null
 from polars_norm.semantics import (
     NanPolicy,
     _column_label,
@@ -40,7 +41,8 @@ from polars_norm.semantics import (
     float_dtype,
     scale_or_one,
 )
-from polars_norm.vectors.zscore import zscore_across
+from polars_norm.vectors.cells import Vec
+from polars_norm.vectors.zscore import zscore_cells
 
 __all__ = [
     "IntoColumns",
@@ -202,8 +204,12 @@ def zscore_horizontal(*exprs: IntoColumns, ddof: int = 1, nan: NanPolicy = "igno
     check_nan(nan, "zscore_horizontal")
 
     def build(xs: list[pl.Expr], i: int) -> pl.Expr:
-        # The row as an Array cell, normalized by the vector-cell code (one implementation).
-        return zscore_across(xs, i, ddof=ddof, nan=nan)
+        # The row as an Array cell, z-scored by the vector-cell code (one
+        # implementation, an expression linear in the number of columns, no
+        # null literal), wrapped so every output shares it.
+        valid = pl.concat_arr([x.fill_nan(null()) for x in xs]) if nan == "ignore" else None
+        cells = zscore_cells(pl.concat_arr(xs), Vec(is_array=True, inner=pl.Float64), ddof=ddof, nan=nan, valid=valid)
+        return shared_row_stats(z=cells).struct.field("z").arr.get(i)
 
     return per_column(exprs, "zscore_horizontal", build)
 

@@ -1,9 +1,8 @@
-"""Layer normalization of vector cells and of rows: each vector z-scored by its own mean and std.
+"""Layer normalization of vector cells: each vector z-scored by its own mean and std.
 
 :func:`vector_zscore` standardizes the elements of each ``Array``/``List``
-cell; :func:`zscore_across` packs a row of columns into an ``Array`` cell and
-runs the same code (it is :func:`polars_norm.zscore_horizontal`'s body). The
-vector rules of :mod:`polars_norm.vectors.norms` apply.
+cell. The vector rules of :mod:`polars_norm.vectors.norms` apply; the same
+math over the columns of a row is :func:`polars_norm.zscore_horizontal`.
 
 References
 ----------
@@ -16,20 +15,48 @@ from __future__ import annotations
 
 import polars as pl
 
+from polars_norm.kernels.shared_nulls import null
 from polars_norm.semantics import NanPolicy, check_ddof, check_nan, inverse_of_unit_std, pow2_exponent
 from polars_norm.vectors.cells import HEADROOM, Vec, cell_maxabs, even, pow2, valid_view, vector_expr
 
-__all__ = ["vector_zscore", "zscore_across"]
+__all__ = ["vector_zscore", "zscore_cells"]
 
 
-def _zscore_cells(x: pl.Expr, vec: Vec, *, ddof: int, nan: NanPolicy) -> pl.Expr:
+def zscore_cells(x: pl.Expr, vec: Vec, *, ddof: int, nan: NanPolicy, valid: pl.Expr | None = None) -> pl.Expr:
     """``(x - mean) / std`` of each vector cell (the body of :func:`vector_zscore`).
 
     Every statistic is referenced as few times as possible: Polars plans each
-    copy of ``valid`` (an ``arr.eval``) separately, and rows packed into cells
-    (:func:`zscore_across`) repeat the whole expression once per column.
+    copy of ``valid`` (an ``arr.eval``) separately. The expression holds no
+    null literal, so that a query repeating it (one output per column of
+    :func:`polars_norm.zscore_horizontal`) computes it once.
+
+    Parameters
+    ----------
+    x
+        The vector column, with ``vec.inner`` elements.
+    vec
+        Its :class:`~polars_norm.vectors.cells.Vec` facts.
+    ddof, nan
+        As in :func:`vector_zscore`.
+    valid
+        The vectors the statistics see (:func:`~polars_norm.vectors.cells.valid_view`
+        of ``x``), when the caller has them without an ``arr.eval``: Polars
+        computes every copy of an ``arr.eval`` again (rows packed into cells
+        build them from their columns).
+
+    Returns
+    -------
+    pl.Expr
+        The z-scored vectors.
+
+    Examples
+    --------
+    >>> from polars_norm.vectors.cells import Vec
+    >>> df = pl.DataFrame({"v": [[1.0, 2.0, 3.0]]})
+    >>> df.select(zscore_cells(pl.col("v"), Vec(False, pl.Float64), ddof=1, nan="ignore")).item().to_list()
+    [-1.0, 0.0, 1.0]
     """
-    valid = valid_view(x, vec, nan)
+    valid = valid_view(x, vec, nan) if valid is None else valid
     # valid elements give 1, missing ones null (NaN with nan="propagate": the count is NaN)
     count = vec.sum(valid * vec.scalar(pl.lit(0.0)) + vec.scalar(pl.lit(1.0))).cast(pl.Float64)
     km = pow2_exponent(cell_maxabs(x, vec, nan), vec.inner)
@@ -44,45 +71,18 @@ def _zscore_cells(x: pl.Expr, vec: Vec, *, ddof: int, nan: NanPolicy) -> pl.Expr
     # Corrected two-pass (Chan, Golub and LeVeque): subtract (sum d)**2 / n,
     # the part of sum d**2 owed to the rounding of the mean, which at a large
     # offset (1e15 + N(0, 1)) is not negligible.
-    ss = (vec.dot(d, d).cast(pl.Float64) - vec.sum(d).cast(pl.Float64).pow(2) / count).clip(lower_bound=0.0)
+    d_sum = vec.sum(d).cast(pl.Float64)
+    ss = (vec.dot(d, d).cast(pl.Float64) - d_sum.pow(2) / count).clip(lower_bound=0.0)
+    # The mean's rounding (up to an ulp of a large offset: a whole standard
+    # deviation at 1e15 + N(0, 1)) is undone by the mean of the deviations,
+    # never rounded back to the offset.
+    correction = pl.when(lo == hi).then(0.0).otherwise(d_sum / count * pow2(h / 2.0))
     dof = count - ddof
     # The standard deviation in units of 2**km (so max|x| is in [1, 2)); null when undefined.
-    unit_std = pl.when(dof <= 0).then(None).otherwise((ss / dof).sqrt() * pow2(h / 2.0 - km))
+    unit_std = pl.when(dof <= 0).then(null()).otherwise((ss / dof).sqrt() * pow2(h / 2.0 - km))
     # The zero-scale rule of the column-wise z-score, with one reference to the std.
     inverse = inverse_of_unit_std(unit_std, km)
-    return (x - vec.scalar(mean)) * vec.scalar(inverse)
-
-
-def zscore_across(xs: list[pl.Expr], i: int, *, ddof: int, nan: NanPolicy) -> pl.Expr:
-    """Element ``i`` of the row ``xs`` (Float64 expressions) z-scored across the row.
-
-    The row is packed into an ``Array`` cell and normalized by the vector-cell
-    code, so that rows and vector cells share one implementation, and the
-    expression grows linearly with the number of columns (a sum over the row
-    written per element repeats every row statistic in every term).
-
-    Parameters
-    ----------
-    xs
-        The row's values, one Float64 expression per column.
-    i
-        The position of the element to return.
-    ddof, nan
-        As in :func:`polars_norm.zscore_horizontal`.
-
-    Returns
-    -------
-    pl.Expr
-        Float64.
-
-    Examples
-    --------
-    >>> df = pl.DataFrame({"a": [1.0, 5.0], "b": [2.0, 5.0], "c": [3.0, None]})
-    >>> xs = [pl.col("a"), pl.col("b"), pl.col("c")]
-    >>> df.select(zscore_across(xs, 0, ddof=1, nan="ignore")).to_series().to_list()
-    [-1.0, 0.0]
-    """
-    return _zscore_cells(pl.concat_arr(xs), Vec(is_array=True, inner=pl.Float64), ddof=ddof, nan=nan).arr.get(i)
+    return (x - vec.scalar(mean) - vec.scalar(correction)) * vec.scalar(inverse)
 
 
 def vector_zscore(expr: pl.Expr, *, ddof: int = 1, nan: NanPolicy = "ignore") -> pl.Expr:
@@ -137,4 +137,4 @@ def vector_zscore(expr: pl.Expr, *, ddof: int = 1, nan: NanPolicy = "ignore") ->
     ddof = check_ddof(ddof, "vector_zscore")
     check_nan(nan, "vector_zscore")
 
-    return vector_expr(expr, "vector_zscore", lambda x, vec: _zscore_cells(x, vec, ddof=ddof, nan=nan))
+    return vector_expr(expr, "vector_zscore", lambda x, vec: zscore_cells(x, vec, ddof=ddof, nan=nan))

@@ -237,7 +237,7 @@ def _plan_sizes(fn: object, k: int) -> tuple[int, int]:
     )
 
 
-@pytest.mark.parametrize("fn", [minmax_horizontal, unit_horizontal, norm_horizontal])
+@pytest.mark.parametrize("fn", [zscore_horizontal, minmax_horizontal, unit_horizontal, norm_horizontal])
 def test_plan_linear_in_columns(fn: object) -> None:
     # Each output holds the row's statistics once, and the plan that runs holds them once
     # for all outputs: 5x the columns gives about 5x the plan (it gave 25x).
@@ -276,5 +276,13 @@ def test_wide_rows_match_numpy(k: int) -> None:
     assert (got.select(pl.all().is_null()).to_numpy() == null).all()
     n = df.select(norm_horizontal(cols)).to_series().to_numpy().astype(float)
     np.testing.assert_allclose(n[~np.isnan(lo[:, 0])], norm[~np.isnan(lo[:, 0]), 0], rtol=1e-12)
+    if k <= 50:  # planning zscore_horizontal over 200 columns takes seconds (issue 17: a kernel)
+        got = df.select(zscore_horizontal(cols))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            mean, sd = np.nanmean(X, axis=1, keepdims=True), np.nanstd(X, axis=1, ddof=1, keepdims=True)
+        z = (X - mean) / np.where(sd == 0, 1.0, sd)
+        np.testing.assert_allclose(got.to_numpy().astype(float), z, rtol=1e-9, atol=1e-9)
+        assert (got.select(pl.all().is_null()).to_numpy() == (null | np.isnan(lo))).all()
     prop = df.select(minmax_horizontal(cols, nan="propagate"), *[])
     assert np.isnan(prop.row(0, named=False)[0]) == np.isnan(X[0]).any()
