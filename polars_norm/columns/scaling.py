@@ -96,7 +96,9 @@ def inverse_std(x: pl.Expr, centered: pl.Expr, *, ddof: int, nan: NanPolicy) -> 
     # deviation is NaN whatever k is, and NaN-propagating max/min run at
     # slower than Polars' NaN-skipping ones.
     k = std_unit_exponent(max_abs(x, "ignore"))
-    unit_std = valid_values(centered * pl.lit(2.0).pow(-k), nan, like=x).std(ddof)
+    # (filtered, then scaled: the filtered deviations are the ones zscore's
+    # correction averages, so a query computes them once)
+    unit_std = (valid_values(centered, nan, like=x) * pl.lit(2.0).pow(-k)).std(ddof)
     return inverse_of_unit_std(unit_std, k)
 
 

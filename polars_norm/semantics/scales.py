@@ -41,6 +41,12 @@ ZERO_SCALE_RTOL: float = sys.float_info.epsilon
 #: by a scalar through its reciprocal, which overflows for subnormal scales.
 ZERO_SCALE_FLOOR: float = sys.float_info.min
 
+# The bounds as typed literals: a plan prints them as 2.2251e-308 and
+# 4.4942e307 (an untyped float literal prints every one of its 300 digits).
+# A bound is cast to the bounded expression's dtype, so Float32 stays Float32.
+_FLOOR = pl.lit(ZERO_SCALE_FLOOR, dtype=pl.Float64)
+_CEILING = pl.lit(1.0 / ZERO_SCALE_FLOOR, dtype=pl.Float64)
+
 
 def std_unit_exponent(maxabs: pl.Expr) -> pl.Expr:
     """``k`` with ``2**k <= maxabs < 2**(k+1)``: the unit in which a standard deviation is tested for zero.
@@ -131,7 +137,7 @@ def inverse_of_unit_std(unit_std: pl.Expr, k: pl.Expr) -> pl.Expr:
     """
     ceiling = 1.0 / ZERO_SCALE_RTOL
     inverse_unit = (1.0 / unit_std).clip(upper_bound=ceiling).replace(ceiling, 0.0).fill_null(0.0)
-    return (inverse_unit * pl.lit(2.0).pow(-k)).clip(upper_bound=1.0 / ZERO_SCALE_FLOOR)
+    return (inverse_unit * pl.lit(2.0).pow(-k)).clip(upper_bound=_CEILING)
 
 
 def scale_or_one(scale: pl.Expr, *, maxabs: pl.Expr | None = None) -> pl.Expr:
@@ -171,7 +177,7 @@ def scale_or_one(scale: pl.Expr, *, maxabs: pl.Expr | None = None) -> pl.Expr:
     is_zero = scale.is_null() | (scale == 0.0)
     if maxabs is not None:
         is_zero = is_zero | std_is_zero(scale, maxabs)
-    return pl.when(is_zero).then(pl.lit(1.0)).otherwise(scale.clip(lower_bound=ZERO_SCALE_FLOOR))
+    return pl.when(is_zero).then(pl.lit(1.0)).otherwise(scale.clip(lower_bound=_FLOOR))
 
 
 def inverse_scale(scale: pl.Expr, *, is_zero: pl.Expr | None = None, zero_inverse: float = 0.0) -> pl.Expr:
@@ -216,7 +222,7 @@ def inverse_scale(scale: pl.Expr, *, is_zero: pl.Expr | None = None, zero_invers
     [0.25, 1.0, 1.0]
     """
     zero_to = float("inf") if zero_inverse == 0.0 else 1.0 / zero_inverse
-    inverse = (1.0 / scale.replace(0.0, zero_to).clip(lower_bound=ZERO_SCALE_FLOOR)).fill_null(zero_inverse)
+    inverse = (1.0 / scale.replace(0.0, zero_to).clip(lower_bound=_FLOOR)).fill_null(zero_inverse)
     if is_zero is not None:
         inverse = pl.when(is_zero).then(zero_inverse).otherwise(inverse)
     return inverse

@@ -270,3 +270,22 @@ def test_robust_on_scalars_and_beside_infinities() -> None:
     got = pl.DataFrame({"x": x}).select(pl.col("x").norm.robust())["x"].to_numpy()
     np.testing.assert_allclose(got[:5], (x[:5] - q50) / (q75 - q25), rtol=1e-15)
     assert got[5] == math.inf
+
+
+@pytest.mark.parametrize(
+    "method",
+    ["zscore", "minmax", "maxabs", "robust", "mean_range", "unit", "softmax", "quantile", "l2", "linf"],
+)
+def test_plans_are_readable(method: str) -> None:
+    # No literal printed with hundreds of digits (2**1022 used to print as a 308-digit number),
+    # and a statistic used twice is computed once in the optimized plan.
+    import re
+
+    lf = pl.LazyFrame({"x": [1.0, 2.0]})
+    expr = getattr(pl.col("x").norm, method)()
+    for plan in (lf.select(expr).explain(optimized=False), lf.select(expr).explain()):
+        assert re.search(r"\d{20,}", plan) is None, plan
+    if method == "zscore":
+        plan = lf.select(expr).explain()
+        assert "__POLARS_CSER" in plan
+        assert len(plan) < 1200, plan
