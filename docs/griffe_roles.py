@@ -32,6 +32,7 @@ CITATION = re.compile(r"^( *)\.\. \[([^\]]+)\] ")
 #: Modules whose public members (``__all__``) the API reference renders, with the modules themselves.
 RENDERED = (
     "polars_norm.columns.scaling",
+    "polars_norm.columns.robust",
     "polars_norm.columns.norms",
     "polars_norm.columns.ranks",
     "polars_norm.columns.power",

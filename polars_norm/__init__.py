@@ -18,7 +18,8 @@ from polars_norm._version import __version__
 from polars_norm.columns.norms import l0, l1, l2, linf, lp, unit
 from polars_norm.columns.power import box_cox, softmax, yeo_johnson
 from polars_norm.columns.ranks import quantile
-from polars_norm.columns.scaling import maxabs, mean_range, minmax, robust, zscore
+from polars_norm.columns.robust import robust
+from polars_norm.columns.scaling import maxabs, mean_range, minmax, zscore
 from polars_norm.fitted.accumulator import Accumulator
 from polars_norm.fitted.fit import fit
 from polars_norm.namespace import NormNamespace

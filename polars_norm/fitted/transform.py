@@ -303,7 +303,7 @@ def transform(
     sketch's empirical CDF, a piecewise-linear function through 2049 sketch
     quantiles, so it is within the sketch's rank error of the exact rank
     transform; grouped, every group's knots sit in one sorted array, searched
-    once per row (see ``polars_norm.fitted.groups.GroupKnots``).
+    once per row (see ``polars_norm.fitted.group_knots.GroupKnots``).
 
     Examples
     --------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from polars_norm.columns import norms, power, scaling
+from polars_norm.columns import norms, power, robust, scaling
 from polars_norm.semantics import NanPolicy
 
 __all__ = ["ScalingMethods"]
@@ -342,7 +342,7 @@ class ScalingMethods:
         │ 1.66113  │
         └──────────┘
         """
-        return scaling.robust(
+        return robust.robust(
             self._expr,
             quantile_range=quantile_range,
             with_centering=with_centering,
