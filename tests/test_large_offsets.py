@@ -112,3 +112,16 @@ def test_three_values_at_1e15(axis: str) -> None:
         df = pl.DataFrame({f"c{i}": [v] for i, v in enumerate(values)})
         got = list(df.select(polars_norm.zscore_horizontal(df.columns)).row(0))
     np.testing.assert_allclose(got, want, rtol=1e-12)
+
+
+def test_column_zscore_near_the_double_range_stays_finite() -> None:
+    # The deviations' sum overflows here; the mean correction must not turn finite z-scores into inf.
+    values = [9e307, -1.7e308, 1.5e308, 1e308, -1.7e308, -1.7e308]
+    want = _exact(values, 1)
+    assert want is not None
+    df = pl.DataFrame({"x": values, "g": [0] * len(values)})
+    for got in (
+        df.select(pl.col("x").norm.zscore()).to_series().to_list(),
+        df.lazy().select(pl.col("x").norm.zscore().over("g")).collect().to_series().to_list(),
+    ):
+        np.testing.assert_allclose(got, want, rtol=1e-12)

@@ -158,7 +158,11 @@ def zscore(expr: pl.Expr, *, ddof: int = 1, nan: NanPolicy = "ignore") -> pl.Exp
         # The mean's rounding (up to an ulp of a large offset: a whole standard
         # deviation at 1e15 + N(0, 1)) is undone by the mean of the deviations,
         # never rounded back to the offset (the standard deviation does not move).
-        correction = valid_values(centered, nan, like=x).mean().fill_null(0.0)
+        # Near the double range the deviations' sum can overflow: no correction
+        # there (an overflowing sum means deviations near 1e308, where the
+        # mean's rounding is far below the spread).
+        inf = float("inf")
+        correction = valid_values(centered, nan, like=x).mean().fill_null(0.0).replace([inf, -inf, float("nan")], 0.0)
         return (centered - correction) * inverse_std(x, centered, ddof=ddof, nan=nan)
 
     def build_integers(x: pl.Expr, dtype: pl.DataType) -> pl.Expr:

@@ -5,28 +5,23 @@ them normalized: each column ranked by numpy's ``argsort`` (on the sorting
 threads), the reference distribution averaged rank by rank, and each value
 given the reference at its rank (tie runs their mean).
 
-The cache (:class:`Memo`, one instance :data:`MEMOIZED`) works around a
-Polars limitation: Polars does not eliminate common Python UDF calls, so each
-of the ``k`` outputs of :func:`polars_norm.rows.quantile_normalization.quantile_normalize`
-calls the kernel on the same struct. It can go when Polars shares a repeated
-``map_batches`` call (check: build the ``k`` outputs of one query and count
-the kernel's calls), or when the public function returns one struct
-expression instead of ``k`` columns. It holds a lock and is reset in a forked
-child.
+The ``k`` outputs of :func:`polars_norm.rows.quantile_normalization.quantile_normalize`
+share one kernel call through :data:`MEMOIZED`, a
+:class:`polars_norm.kernels.memo.Memo` (a workaround for Polars not sharing
+repeated UDF calls; see there).
 """
 
 from __future__ import annotations
 
-import os
-import threading
 from typing import Any
 
 import numpy as np
 import polars as pl
 
+from polars_norm.kernels.memo import Memo
 from polars_norm.kernels.threads import sorting_pool
 
-__all__ = ["MEMOIZED", "MEMO_VALUES", "Memo", "normalize"]
+__all__ = ["MEMOIZED", "normalize"]
 
 _Floats = np.ndarray[Any, np.dtype[np.float64]]
 
@@ -57,94 +52,6 @@ def _ranked(values: _Floats) -> tuple[Any, _Floats]:
     """``(order, sorted)`` of a column: ``argsort`` (NaN last) and the values in that order."""
     order = np.argsort(values)
     return order, values[order]
-
-
-class Memo:
-    """The kernel's results, shared by the ``k`` outputs of one query.
-
-    Polars does not eliminate common Python UDF calls, so each of the ``k``
-    outputs calls the kernel on the same struct of columns. The first call
-    computes all ``k`` columns; the others take theirs from here. An entry is
-    found by a cheap fingerprint (length, fields, a few values) and used only
-    if its input equals, value for value, the entry's own copy of the input
-    it was computed from (a buffer identity test, or a reference to the
-    input, would serve stale results if numpy memory under a frame were
-    changed in place between queries). An entry leaves after its ``k``-th use;
-    entries of outputs that are never evaluated (a projection that drops
-    them), and those of many small groups under ``.over``, leave oldest first
-    once the cache holds more than ``MEMO_VALUES`` input values besides the
-    newest entry.
-
-    Examples
-    --------
-    >>> import polars as pl
-    >>> memo = Memo()
-    >>> batch = pl.struct(pl.Series("c0", [5.0, 2.0]), pl.Series("c1", [4.0, 1.0]), eager=True)
-    >>> memo(batch) is memo(batch)  # the second output takes the first one's result
-    True
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        # fingerprint -> [input, output, uses left]; insertion order is age
-        self._entries: dict[tuple[Any, ...], list[tuple[pl.Series, pl.Series, int]]] = {}
-        self._values = 0
-
-    def __len__(self) -> int:
-        """The number of results held for outputs not yet evaluated."""
-        return sum(len(candidates) for candidates in self._entries.values())
-
-    def reset(self) -> None:
-        """Forget everything (and the lock: a forked child may inherit it held)."""
-        self._lock = threading.Lock()
-        self._entries = {}
-        self._values = 0
-
-    @staticmethod
-    def _fingerprint(batch: pl.Series) -> tuple[Any, ...]:
-        n = len(batch)
-        probes = [0, n // 3, n // 2, n - 1] if n else []
-        return (n, tuple(batch.struct.fields), repr(batch.gather(probes).to_list()))  # repr: NaN matches NaN
-
-    @staticmethod
-    def _size(batch: pl.Series) -> int:
-        return len(batch) * len(batch.struct.fields)
-
-    def __call__(self, batch: pl.Series) -> pl.Series:
-        with self._lock:  # the outputs may call in parallel: one computes, the others reuse
-            fingerprint = self._fingerprint(batch)
-            candidates = self._entries.get(fingerprint, [])
-            for i, (cached, out, uses) in enumerate(candidates):
-                if cached.equals(batch):
-                    if uses > 1:
-                        candidates[i] = (cached, out, uses - 1)
-                    else:
-                        del candidates[i]
-                        self._values -= self._size(cached)
-                        if not candidates:
-                            del self._entries[fingerprint]
-                    return out
-            out = normalize(batch)
-            uses = len(batch.struct.fields) - 1
-            if uses:
-                self._evict(MEMO_VALUES)
-                # A copy: the input's memory may be numpy's, changed in place later.
-                copy = batch.gather(pl.int_range(len(batch), eager=True))
-                self._entries.setdefault(fingerprint, []).append((copy, out, uses))
-                self._values += self._size(batch)
-            return out
-
-    def _evict(self, budget: int) -> None:
-        while self._values > budget and self._entries:
-            oldest = next(iter(self._entries))
-            cached, _, _ = self._entries[oldest].pop(0)
-            self._values -= self._size(cached)
-            if not self._entries[oldest]:
-                del self._entries[oldest]
-
-
-#: Input values the kernel's cache holds for outputs not yet evaluated, besides the newest entry.
-MEMO_VALUES = 1 << 22
 
 
 def normalize(batch: pl.Series) -> pl.Series:
@@ -209,6 +116,4 @@ def normalize(batch: pl.Series) -> pl.Series:
 
 
 #: The cache the outputs of one query share.
-MEMOIZED = Memo()
-if hasattr(os, "register_at_fork"):  # POSIX only
-    os.register_at_fork(after_in_child=MEMOIZED.reset)
+MEMOIZED = Memo(normalize)

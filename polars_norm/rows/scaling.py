@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterable
 
 import polars as pl
 
-from polars_norm.kernels.shared_nulls import null
+from polars_norm.kernels.row_zscore import row_zscore_memo
 from polars_norm.semantics import (
     NanPolicy,
     _column_label,
@@ -41,8 +41,6 @@ from polars_norm.semantics import (
     float_dtype,
     scale_or_one,
 )
-from polars_norm.vectors.cells import Vec
-from polars_norm.vectors.zscore import zscore_cells
 
 __all__ = [
     "IntoColumns",
@@ -203,13 +201,14 @@ def zscore_horizontal(*exprs: IntoColumns, ddof: int = 1, nan: NanPolicy = "igno
     ddof = check_ddof(ddof, "zscore_horizontal")
     check_nan(nan, "zscore_horizontal")
 
+    memo = row_zscore_memo(ddof, nan)
+
     def build(xs: list[pl.Expr], i: int) -> pl.Expr:
-        # The row as an Array cell, z-scored by the vector-cell code (one
-        # implementation, an expression linear in the number of columns, no
-        # null literal), wrapped so every output shares it.
-        valid = pl.concat_arr([x.fill_nan(null()) for x in xs]) if nan == "ignore" else None
-        cells = zscore_cells(pl.concat_arr(xs), Vec(is_array=True, inner=pl.Float64), ddof=ddof, nan=nan, valid=valid)
-        return shared_row_stats(z=cells).struct.field("z").arr.get(i)
+        # One numpy kernel over the row (row-local: it streams); the k outputs
+        # share its call through the memo.
+        fields = [x.alias(f"c{j}") for j, x in enumerate(xs)]
+        schema = pl.Struct({f"c{j}": pl.Float64 for j in range(len(xs))})
+        return pl.struct(fields).map_batches(memo, return_dtype=schema, is_elementwise=True).struct.field(f"c{i}")
 
     return per_column(exprs, "zscore_horizontal", build)
 
