@@ -180,7 +180,10 @@ def zscore_horizontal(*exprs: IntoColumns, ddof: int = 1, nan: NanPolicy = "igno
     zeros; so does a row with fewer than ``ddof + 1`` valid cells (undefined
     standard deviation), e.g. every row when only one column is given. The
     variance is computed from centered values rescaled by a power of two, so
-    it is accurate at large offsets and at magnitudes of 1e+-300.
+    it is accurate at large offsets and at magnitudes of 1e+-300, and the
+    mean's rounding is undone by the mean of the deviations. It runs as one
+    numpy kernel over the rows (:mod:`polars_norm.kernels.row_zscore`),
+    row-local so it streams, whose outputs share one call per batch.
 
     Examples
     --------
