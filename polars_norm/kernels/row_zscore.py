@@ -1,7 +1,7 @@
 """The kernel of :func:`polars_norm.zscore_horizontal`: each row z-scored across its columns, in numpy.
 
-The math is :func:`polars_norm.vectors.zscore.zscore_cells` (the vector
-cells' z-score) over the rows of a matrix: the mean of values rescaled by
+The math is :func:`polars_norm.vector_zscore`'s (the vector cells' z-score)
+over the rows of a matrix: the mean of values rescaled by
 ``2**-km`` (``km`` the exponent of the row's ``max|x|``), a constant row
 centered exactly, the corrected two-pass variance (Chan, Golub and LeVeque) of
 deviations rescaled by ``2**(-h/2)`` (``h`` even, from the row's range), the
@@ -24,7 +24,6 @@ References
 
 from __future__ import annotations
 
-import sys
 import threading
 from functools import partial
 from typing import Any
@@ -33,15 +32,14 @@ import numpy as np
 import polars as pl
 
 from polars_norm.kernels.memo import Memo
+from polars_norm.semantics import HEADROOM, ZERO_SCALE_FLOOR, ZERO_SCALE_RTOL
 
 __all__ = ["row_zscore_memo", "zscore_rows"]
 
 _Floats = np.ndarray[Any, np.dtype[np.float64]]
 
-#: As polars_norm.vectors.cells.HEADROOM: bits of headroom below the double range for the squares.
-_HEADROOM = 16.0
-_CEILING = 1.0 / sys.float_info.epsilon  # 1 / ZERO_SCALE_RTOL
-_MAX_INVERSE = 1.0 / sys.float_info.min  # 1 / ZERO_SCALE_FLOOR
+_CEILING = 1.0 / ZERO_SCALE_RTOL
+_MAX_INVERSE = 1.0 / ZERO_SCALE_FLOOR
 
 
 def _exponent(m: _Floats) -> _Floats:
@@ -92,7 +90,7 @@ def zscore_rows(batch: pl.Series, *, ddof: int, nan: str) -> pl.Series:
         constant = lo == hi
         scaled_sum = np.where(valid, X * np.exp2(-km)[:, None], 0.0).sum(axis=1)
         mean = np.where(constant, lo, scaled_sum / count * np.exp2(km))
-        h = np.floor((_exponent(hi - lo) + _HEADROOM) / 2.0) * 2.0
+        h = np.floor((_exponent(hi - lo) + HEADROOM) / 2.0) * 2.0
         d = np.where(valid, (X - mean[:, None]) * np.exp2(-h / 2.0)[:, None], 0.0)
         d_sum = d.sum(axis=1)
         ss = np.maximum(np.einsum("ij,ij->i", d, d) - d_sum**2 / count, 0.0)
@@ -104,11 +102,13 @@ def zscore_rows(batch: pl.Series, *, ddof: int, nan: str) -> pl.Series:
         inverse = np.minimum(inverse_unit * np.exp2(-km), _MAX_INVERSE)
         # (x - mean) - correction: the correction is never rounded back to the offset
         out = ((X - mean[:, None]) - correction[:, None]) * inverse[:, None]
+    no_data = count == 0
     if nan == "propagate":
-        out[(np.isnan(X) & ~null).any(axis=1)] = np.nan
-    missing = null | (count == 0)[:, None]
-    if nan == "propagate":
-        missing &= ~(np.isnan(X) & ~null).any(axis=1)[:, None] | null
+        # a row holding NaN is NaN (null cells stay null), even without another value
+        nan_rows = (np.isnan(X) & ~null).any(axis=1)
+        out[nan_rows] = np.nan
+        no_data &= ~nan_rows
+    missing = null | no_data[:, None]
     fields = []
     for j, column in enumerate(columns):
         values = pl.Series(column.name, out[:, j])

@@ -72,6 +72,7 @@ from polars_norm.semantics.dtypes import (
 )
 from polars_norm.semantics.nan import NanPolicy, max_abs, safe_location, stat_view, valid_values
 from polars_norm.semantics.scales import (
+    HEADROOM,
     ZERO_SCALE_FLOOR,
     ZERO_SCALE_RTOL,
     inverse_of_unit_std,
@@ -84,6 +85,7 @@ from polars_norm.semantics.scales import (
 )
 
 __all__ = [
+    "HEADROOM",
     "ZERO_SCALE_FLOOR",
     "ZERO_SCALE_RTOL",
     "NanPolicy",

@@ -19,6 +19,7 @@ import sys
 import polars as pl
 
 __all__ = [
+    "HEADROOM",
     "ZERO_SCALE_FLOOR",
     "ZERO_SCALE_RTOL",
     "inverse_of_unit_std",
@@ -40,6 +41,12 @@ ZERO_SCALE_RTOL: float = sys.float_info.epsilon
 #: Scales below the smallest normal double also count as zero: Polars divides
 #: by a scalar through its reciprocal, which overflows for subnormal scales.
 ZERO_SCALE_FLOOR: float = sys.float_info.min
+
+#: Extra power-of-two headroom in a sum of squares: the products
+#: ``x * (x * 2**-(k + HEADROOM))`` stay below ``2**(k - HEADROOM + 2)``, so the
+#: sum of up to ``2**(HEADROOM - 2)`` of them cannot overflow even at the largest
+#: finite values (the vector norms and z-scores, and the row z-score's kernel).
+HEADROOM = 16
 
 # The bounds as typed literals: a plan prints them as 2.2251e-308 and
 # 4.4942e307 (an untyped float literal prints every one of its 300 digits).

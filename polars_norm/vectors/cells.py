@@ -14,16 +14,9 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from polars_norm.kernels.shared_nulls import null
 from polars_norm.semantics import NanPolicy, _column_label, float_dtype
 
-__all__ = ["HEADROOM", "Vec", "cell_maxabs", "even", "pow2", "valid_view", "vector_expr"]
-
-#: Extra power-of-two headroom in the L2 sum of squares: the products
-#: ``x * (x * 2**-(k + HEADROOM))`` stay below ``2**(k - HEADROOM + 2)``, so the
-#: sum of up to ``2**(HEADROOM - 2)`` of them cannot overflow even at the largest
-#: finite values.
-HEADROOM = 16
+__all__ = ["Vec", "cell_maxabs", "even", "pow2", "valid_view", "vector_expr"]
 
 
 @dataclass(frozen=True)
@@ -223,7 +216,7 @@ def valid_view(x: pl.Expr, vec: Vec, nan: NanPolicy) -> pl.Expr:
     >>> df.select(valid_view(pl.col("v"), Vec(False, pl.Float64), "ignore")).to_series().to_list()
     [[1.0, None]]
     """
-    return vec.each(x, pl.element().fill_nan(null(vec.inner))) if nan == "ignore" else x
+    return vec.each(x, pl.element().fill_nan(None)) if nan == "ignore" else x
 
 
 def cell_maxabs(x: pl.Expr, vec: Vec, nan: NanPolicy) -> pl.Expr:
@@ -239,7 +232,7 @@ def cell_maxabs(x: pl.Expr, vec: Vec, nan: NanPolicy) -> pl.Expr:
     [4.0, None]
     """
     m = vec.maxabs(x)
-    return m.fill_nan(null()) if nan == "ignore" else m
+    return m.fill_nan(None) if nan == "ignore" else m
 
 
 def pow2(exponent: pl.Expr | float) -> pl.Expr:

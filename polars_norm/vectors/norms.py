@@ -52,8 +52,8 @@ from functools import partial
 import polars as pl
 
 from polars_norm.kernels.vectors import unit_l2_rows
-from polars_norm.semantics import NanPolicy, check_nan, check_p, pow2_exponent
-from polars_norm.vectors.cells import HEADROOM, Vec, cell_maxabs, even, pow2, vector_expr
+from polars_norm.semantics import HEADROOM, NanPolicy, check_nan, check_p, pow2_exponent
+from polars_norm.vectors.cells import Vec, cell_maxabs, even, pow2, vector_expr
 
 __all__ = ["vector_norm", "vector_unit"]
 

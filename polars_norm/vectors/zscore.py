@@ -15,48 +15,19 @@ from __future__ import annotations
 
 import polars as pl
 
-from polars_norm.kernels.shared_nulls import null
-from polars_norm.semantics import NanPolicy, check_ddof, check_nan, inverse_of_unit_std, pow2_exponent
-from polars_norm.vectors.cells import HEADROOM, Vec, cell_maxabs, even, pow2, valid_view, vector_expr
+from polars_norm.semantics import HEADROOM, NanPolicy, check_ddof, check_nan, inverse_of_unit_std, pow2_exponent
+from polars_norm.vectors.cells import Vec, cell_maxabs, even, pow2, valid_view, vector_expr
 
-__all__ = ["vector_zscore", "zscore_cells"]
+__all__ = ["vector_zscore"]
 
 
-def zscore_cells(x: pl.Expr, vec: Vec, *, ddof: int, nan: NanPolicy, valid: pl.Expr | None = None) -> pl.Expr:
+def _zscore_cells(x: pl.Expr, vec: Vec, *, ddof: int, nan: NanPolicy) -> pl.Expr:
     """``(x - mean) / std`` of each vector cell (the body of :func:`vector_zscore`).
 
     Every statistic is referenced as few times as possible: Polars plans each
-    copy of ``valid`` (an ``arr.eval``) separately. The expression holds no
-    null literal, so that a query repeating it (one output per column of
-    :func:`polars_norm.zscore_horizontal`) computes it once.
-
-    Parameters
-    ----------
-    x
-        The vector column, with ``vec.inner`` elements.
-    vec
-        Its :class:`~polars_norm.vectors.cells.Vec` facts.
-    ddof, nan
-        As in :func:`vector_zscore`.
-    valid
-        The vectors the statistics see (:func:`~polars_norm.vectors.cells.valid_view`
-        of ``x``), when the caller has them without an ``arr.eval``: Polars
-        computes every copy of an ``arr.eval`` again (rows packed into cells
-        build them from their columns).
-
-    Returns
-    -------
-    pl.Expr
-        The z-scored vectors.
-
-    Examples
-    --------
-    >>> from polars_norm.vectors.cells import Vec
-    >>> df = pl.DataFrame({"v": [[1.0, 2.0, 3.0]]})
-    >>> df.select(zscore_cells(pl.col("v"), Vec(False, pl.Float64), ddof=1, nan="ignore")).item().to_list()
-    [-1.0, 0.0, 1.0]
+    copy of ``valid`` (an ``arr.eval``) separately.
     """
-    valid = valid_view(x, vec, nan) if valid is None else valid
+    valid = valid_view(x, vec, nan)
     # valid elements give 1, missing ones null (NaN with nan="propagate": the count is NaN)
     count = vec.sum(valid * vec.scalar(pl.lit(0.0)) + vec.scalar(pl.lit(1.0))).cast(pl.Float64)
     km = pow2_exponent(cell_maxabs(x, vec, nan), vec.inner)
@@ -79,7 +50,7 @@ def zscore_cells(x: pl.Expr, vec: Vec, *, ddof: int, nan: NanPolicy, valid: pl.E
     correction = pl.when(lo == hi).then(0.0).otherwise(d_sum / count * pow2(h / 2.0))
     dof = count - ddof
     # The standard deviation in units of 2**km (so max|x| is in [1, 2)); null when undefined.
-    unit_std = pl.when(dof <= 0).then(null()).otherwise((ss / dof).sqrt() * pow2(h / 2.0 - km))
+    unit_std = pl.when(dof <= 0).then(None).otherwise((ss / dof).sqrt() * pow2(h / 2.0 - km))
     # The zero-scale rule of the column-wise z-score, with one reference to the std.
     inverse = inverse_of_unit_std(unit_std, km)
     return (x - vec.scalar(mean) - vec.scalar(correction)) * vec.scalar(inverse)
@@ -137,4 +108,4 @@ def vector_zscore(expr: pl.Expr, *, ddof: int = 1, nan: NanPolicy = "ignore") ->
     ddof = check_ddof(ddof, "vector_zscore")
     check_nan(nan, "vector_zscore")
 
-    return vector_expr(expr, "vector_zscore", lambda x, vec: zscore_cells(x, vec, ddof=ddof, nan=nan))
+    return vector_expr(expr, "vector_zscore", lambda x, vec: _zscore_cells(x, vec, ddof=ddof, nan=nan))
