@@ -26,7 +26,7 @@ import polars as pl
 
 from polars_norm.semantics import NanPolicy, check_finite, check_nan, numeric_expr
 from polars_norm.windows.checks import check_min_samples
-from polars_norm.windows.pilot import causal_pilot, unit_scale, window_values
+from polars_norm.windows.pilot import scaled_values
 from polars_norm.windows.scales import tolerant_divisor
 
 __all__ = ["ewm_alpha", "ewm_zscore"]
@@ -203,8 +203,7 @@ def ewm_zscore(
         # a power of two keeps the squares from over- or underflowing (polars_norm.windows.pilot); the
         # values are struct fields read by every statistic, computed once (an eager select shares nothing)
         f = pl.field
-        centered = (x - causal_pilot(x)) * unit_scale(x)
-        stats = pl.struct(centered.alias("c")).struct.with_fields(v=window_values(f("c"), nan))
+        stats = scaled_values(x, nan)
         options = {"alpha": a, "adjust": adjust, "min_samples": samples, "ignore_nulls": ignore_nulls}
         mean = f("v").ewm_mean(**options)  # type: ignore[arg-type]
         std = f("v").ewm_std(bias=bias, **options)  # type: ignore[arg-type]
@@ -215,8 +214,8 @@ def ewm_zscore(
         if lag:
             mean, std = mean.shift(1), std.shift(1)
         stats = stats.struct.with_fields(mean=mean, std=std)
-        floor = rounding_floor(recent_level(f("c"), f("v"), lag), 1.0 / a)
-        z = (f("c") - f("mean")) / tolerant_divisor(f("std"), floor, lag, one=unit_scale(x))
+        stats = stats.struct.with_fields(floor=rounding_floor(recent_level(f("c"), f("v"), lag), 1.0 / a))
+        z = (f("c") - f("mean")) / tolerant_divisor(f("std"), f("floor"), lag, one=f("one"))
         return stats.struct.with_fields(z=z).struct.field("z")
 
     return numeric_expr(expr, "ewm_zscore", build)

@@ -71,7 +71,7 @@ from polars_norm.kernels.query_errors import unless_raised
 from polars_norm.semantics import ZERO_SCALE_FLOOR, NanPolicy, check_nan, numeric_expr
 from polars_norm.windows.checks import Duration, check_duration, check_min_samples, duration_parts
 from polars_norm.windows.ewm import recent_level, rounding_floor
-from polars_norm.windows.pilot import causal_pilot, unit_scale, window_values
+from polars_norm.windows.pilot import scaled_values
 from polars_norm.windows.scales import tolerant_divisor
 
 __all__ = ["ewm_zscore_by"]
@@ -216,48 +216,52 @@ def ewm_zscore_by(
             else:
                 t2, every2 = clock * (2 * k), f"{h}i"
 
-            # a power of two keeps the squares from over- or underflowing (polars_norm.windows.pilot)
-            centered = (x - causal_pilot(x)) * unit_scale(x)
-            shifted = window_values(centered, nan)
-            valid = window_values(x, nan).is_not_null()  # as ``shifted``'s, one pass less
+            # a power of two keeps the squares from over- or underflowing (polars_norm.windows.pilot);
+            # every value read more than once is a struct field, computed once
+            f = pl.field
+            st = scaled_values(x, nan)
             # Missing rows enter the sums as weight 0 (not null), so every row, missing or
             # not, gets the sums of the valid rows at earlier or equal times in time order
             # (ties in row order): no forward fill in row order, which would follow row
             # order for an unsorted ``by``.
-            one = valid.cast(pl.Float64)
-            # Polars shares a repeated subexpression only one level deep (a shared
-            # column holding another shared one recomputes it), so everything below
-            # is written in the first-level sums W, S1, V, never through m = S1 / W.
-            weight = one.ewm_sum_by(t1, half_life=every)
-            total = shifted.fill_null(0.0).ewm_sum_by(t1, half_life=every)
+            st = st.struct.with_fields(valid=f("v").is_not_null().cast(pl.Float64))
+            st = st.struct.with_fields(
+                weight=f("valid").ewm_sum_by(t1, half_life=every),
+                total=f("v").fill_null(0.0).ewm_sum_by(t1, half_life=every),
+            )
             # West's increment (module notes), (d - m)^2 W / (W - 1) = (d W - S1)^2 / (W (W - 1)).
             # W - 1 is 0 exactly only when the history weighs under an ulp; there d - m is
             # ulp-small too, and clipping W - 1 to an ulp keeps the increment at rounding level.
-            increment = (shifted * weight - total).pow(2) / (weight * (weight - 1.0).clip(lower_bound=_EPS))
-            m2 = increment.fill_null(0.0).ewm_sum_by(t1, half_life=every)
+            increment = (f("v") * f("weight") - f("total")).pow(2) / (
+                f("weight") * (f("weight") - 1.0).clip(lower_bound=_EPS)
+            )
+            st = st.struct.with_fields(m2=increment.fill_null(0.0).ewm_sum_by(t1, half_life=every))
             if bias:
-                var = m2 / weight
+                var = f("m2") / f("weight")
             else:
-                square_weight = one.ewm_sum_by(t2, half_life=every2)
+                st = st.struct.with_fields(square_weight=f("valid").ewm_sum_by(t2, half_life=every2))
                 # W - V/W is 0 for a row with no weighted history: its variance is
                 # undefined, and so huge here (or 0/FLOOR = 0) that the row maps to ~0.
-                var = m2 / (weight - square_weight / weight).clip(lower_bound=ZERO_SCALE_FLOOR)
-            mean, std, memory = total / weight, var.sqrt(), weight
+                var = f("m2") / (f("weight") - f("square_weight") / f("weight")).clip(lower_bound=ZERO_SCALE_FLOOR)
+            mean, std, memory = f("total") / f("weight"), var.sqrt(), f("weight")
             if lag:
                 mean, std, memory = mean.shift(1), std.shift(1), memory.shift(1)
+            st = st.struct.with_fields(mean=mean, std=std, memory=memory)
             # A row whose history weighs nothing (no valid value at an earlier or equal time)
             # has no statistics: NaN = 0 / 0 here, made null below.
-            floor = rounding_floor(recent_level(centered, shifted, lag), memory)
-            z = (centered - mean) / tolerant_divisor(std, floor, lag, one=unit_scale(x))
+            st = st.struct.with_fields(floor=rounding_floor(recent_level(f("c"), f("v"), lag), f("memory")))
+            z = (f("c") - f("mean")) / tolerant_divisor(f("std"), f("floor"), lag, one=f("one"))
+            result: pl.Expr
             if samples == 1:
-                result = pl.when(memory > 0).then(z)
+                result = pl.when(f("memory") > 0).then(z)
             else:
                 # Valid values seen so far in time order (ties in row order), as the sums see them.
                 order = pl.int_range(pl.len()).sort_by(b, maintain_order=True)
-                seen = valid.gather(order).cum_sum().gather(order.arg_sort())
+                seen = f("valid").gather(order).cum_sum().gather(order.arg_sort())
                 if lag:
                     seen = seen.shift(1)
                 result = pl.when(seen >= samples).then(z)
+            result = st.struct.with_fields(out=result).struct.field("out")
             if not lag:
                 return result
             # The row before in row order is the row before in time only for a sorted

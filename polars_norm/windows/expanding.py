@@ -38,7 +38,7 @@ import polars as pl
 
 from polars_norm.semantics import NanPolicy, check_ddof, check_feature_range, check_nan, numeric_expr
 from polars_norm.windows.checks import check_min_samples
-from polars_norm.windows.pilot import causal_pilot, unit_scale, window_values
+from polars_norm.windows.pilot import scaled_values, window_values
 from polars_norm.windows.scales import spread_divisor, std_divisor
 
 __all__ = ["expanding_maxabs", "expanding_minmax", "expanding_zscore"]
@@ -121,22 +121,23 @@ def expanding_zscore(
     check_nan(nan, "expanding_zscore")
 
     def build(x: pl.Expr, _: object) -> pl.Expr:
-        # NaN rows stay NaN here, and are left out of the statistics below; the power of
-        # two keeps the squares from over- or underflowing (module notes)
-        centered = (x - causal_pilot(x)) * unit_scale(x)
-        shifted = window_values(centered, nan)
-        count = window_values(x, nan).cum_count().cast(pl.Float64)  # valid values so far (as ``shifted``'s)
-        total = shifted.fill_null(0.0).cum_sum()
+        # "c" keeps NaN rows NaN, "v" leaves them out of the statistics; the power of two
+        # "one" keeps the squares from over- or underflowing (module notes). Struct fields
+        # are computed once whatever reads them.
+        f = pl.field
+        st = scaled_values(x, nan)
+        st = st.struct.with_fields(count=f("v").cum_count().cast(pl.Float64), total=f("v").fill_null(0.0).cum_sum())
         # Welford's increment (d - m_{n-1}) (d - m_n) = (d - m_n)^2 n / (n - 1), written in
-        # the first-level sums (Polars shares subexpressions one level deep only):
-        # (d n - S)^2 / (n (n - 1)). It is 0 at n = 1 (d n = S exactly), hence the harmless clip.
-        increment = (shifted * count - total).pow(2) / (count * (count - 1.0).clip(lower_bound=1.0))
-        m2 = increment.fill_null(0.0).cum_sum()
+        # the first-level sums: (d n - S)^2 / (n (n - 1)). It is 0 at n = 1 (d n = S exactly),
+        # hence the harmless clip.
+        increment = (f("v") * f("count") - f("total")).pow(2) / (f("count") * (f("count") - 1.0).clip(lower_bound=1.0))
+        st = st.struct.with_fields(m2=increment.fill_null(0.0).cum_sum())
         if lag:
-            count, total, m2 = (s.shift(1, fill_value=0.0) for s in (count, total, m2))
-        std = pl.when(count > ddof).then((m2 / (count - ddof)).sqrt())  # else undefined: scale 1
-        z = (centered - total / count) / std_divisor(std, lag, one=unit_scale(x))
-        return pl.when(count >= samples).then(z)
+            st = st.struct.with_fields(**{k: f(k).shift(1, fill_value=0.0) for k in ("count", "total", "m2")})
+        std = pl.when(f("count") > ddof).then((f("m2") / (f("count") - ddof)).sqrt())  # else undefined: scale 1
+        st = st.struct.with_fields(std=std)
+        z = (f("c") - f("total") / f("count")) / std_divisor(f("std"), lag, one=f("one"))
+        return st.struct.with_fields(z=pl.when(f("count") >= samples).then(z)).struct.field("z")
 
     return numeric_expr(expr, "expanding_zscore", build)
 
@@ -201,14 +202,18 @@ def expanding_minmax(
     check_nan(nan, "expanding_minmax")
 
     def build(x: pl.Expr, _: object) -> pl.Expr:
-        values = window_values(x, nan)
-        count = _lagged(values.cum_count(), lag, fill=0)
-        lo = _lagged(values.cum_min(), lag)
-        hi = _lagged(values.cum_max(), lag)
-        out = (x - lo) / spread_divisor(hi - lo)
+        f = pl.field
+        st = pl.struct(x.alias("x"), window_values(x, nan).alias("v"))  # fields: computed once
+        st = st.struct.with_fields(
+            count=_lagged(f("v").cum_count(), lag, fill=0),
+            lo=_lagged(f("v").cum_min(), lag),
+            hi=_lagged(f("v").cum_max(), lag),
+        )
+        st = st.struct.with_fields(spread=f("hi") - f("lo"))
+        out = (f("x") - f("lo")) / spread_divisor(f("spread"))
         if (low, high) != (0.0, 1.0):
             out = out * (high - low) + low
-        return pl.when(count >= samples).then(out)
+        return st.struct.with_fields(out=pl.when(f("count") >= samples).then(out)).struct.field("out")
 
     return numeric_expr(expr, "expanding_minmax", build)
 
@@ -264,9 +269,12 @@ def expanding_maxabs(
     check_nan(nan, "expanding_maxabs")
 
     def build(x: pl.Expr, _: object) -> pl.Expr:
-        values = window_values(x, nan)
-        count = _lagged(values.cum_count(), lag, fill=0)
-        top = _lagged(values.abs().cum_max(), lag)
-        return pl.when(count >= samples).then(x / spread_divisor(top))
+        f = pl.field
+        st = pl.struct(x.alias("x"), window_values(x, nan).alias("v"))
+        st = st.struct.with_fields(
+            count=_lagged(f("v").cum_count(), lag, fill=0), top=_lagged(f("v").abs().cum_max(), lag)
+        )
+        out = pl.when(f("count") >= samples).then(f("x") / spread_divisor(f("top")))
+        return st.struct.with_fields(out=out).struct.field("out")
 
     return numeric_expr(expr, "expanding_maxabs", build)

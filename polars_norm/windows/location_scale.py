@@ -37,7 +37,7 @@ import polars as pl
 
 from polars_norm.semantics import NanPolicy
 from polars_norm.windows.base import RowWindow, Window
-from polars_norm.windows.pilot import causal_pilot, unit_scale, window_values
+from polars_norm.windows.pilot import scaled_values, window_values
 from polars_norm.windows.scales import spread_divisor, std_divisor, weighted_sums_rtol
 
 __all__ = ["maxabs_in", "minmax_in", "robust_in", "weighted_zscore_in", "zscore_in"]
@@ -72,11 +72,10 @@ def zscore_in(window: Window, x: pl.Expr, *, ddof: int, nan: NanPolicy) -> pl.Ex
     [None, 0.7071067811865475, 0.0, 0.0]
     """
     f = pl.field
-    centered = (x - causal_pilot(x)) * unit_scale(x)  # NaN rows stay NaN here ...
-    moments = pl.struct(centered.alias("c")).struct.with_fields(v=window_values(f("c"), nan))  # ... not in "v"
+    moments = scaled_values(x, nan)  # "c" keeps NaN rows NaN, "v" (the statistics' view) does not
     moments = moments.struct.with_fields(mean=window.mean(f("v")), std=window.std(f("v"), ddof))
     lag, undefined = not window.sees_row, window.may_lack_std(ddof)
-    z = (f("c") - f("mean")) / std_divisor(f("std"), lag, undefined=undefined, one=unit_scale(x))
+    z = (f("c") - f("mean")) / std_divisor(f("std"), lag, undefined=undefined, one=f("one"))
     return moments.struct.with_fields(z=z).struct.field("z")
 
 
@@ -90,14 +89,15 @@ def minmax_in(window: Window, x: pl.Expr, *, feature_range: tuple[float, float],
     >>> df.select(minmax_in(w, pl.col("x"), feature_range=(-1.0, 1.0), nan="ignore")).to_series().to_list()
     [None, 1.0, -1.0]
     """
-    values = window_values(x, nan)
-    lo, hi = window.min(values), window.max(values)
-    # (x - lo) reads the min kernel a second time, as the hand-written formula does
-    out = (x - lo) / spread_divisor(hi - lo)
+    f = pl.field
+    stats = pl.struct(x.alias("x"), window_values(x, nan).alias("v"))  # fields: computed once
+    stats = stats.struct.with_fields(lo=window.min(f("v")), hi=window.max(f("v")))
+    stats = stats.struct.with_fields(spread=f("hi") - f("lo"))
+    out = (f("x") - f("lo")) / spread_divisor(f("spread"))
     low, high = feature_range
     if (low, high) != (0.0, 1.0):
         out = out * (high - low) + low
-    return out
+    return stats.struct.with_fields(out=out).struct.field("out")
 
 
 def maxabs_in(window: Window, x: pl.Expr, *, nan: NanPolicy) -> pl.Expr:
@@ -110,8 +110,9 @@ def maxabs_in(window: Window, x: pl.Expr, *, nan: NanPolicy) -> pl.Expr:
     >>> df.select(maxabs_in(w, pl.col("x"), nan="ignore")).to_series().to_list()
     [0.0, 0.0, -1.0, 0.5]
     """
-    top = window.max(window_values(x, nan).abs())
-    return x / spread_divisor(top)
+    stats = pl.struct(x.alias("x"), window.max(window_values(x, nan).abs()).alias("top"))
+    out = pl.field("x") / spread_divisor(pl.field("top"))
+    return stats.struct.with_fields(out=out).struct.field("out")
 
 
 def robust_in(window: Window, x: pl.Expr, *, quantile_range: tuple[float, float], nan: NanPolicy) -> pl.Expr:
@@ -124,10 +125,14 @@ def robust_in(window: Window, x: pl.Expr, *, quantile_range: tuple[float, float]
     >>> df.select(robust_in(w, pl.col("x"), quantile_range=(0.25, 0.75), nan="ignore")).to_series().to_list()
     [0.0, 1.0, 1.0, 1.75]
     """
-    values = window_values(x, nan)
+    f = pl.field
     q_lo, q_hi = quantile_range
-    low, high = window.quantile(values, q_lo), window.quantile(values, q_hi)
-    return (x - window.quantile(values, 0.5)) / spread_divisor(high - low)
+    stats = pl.struct(x.alias("x"), window_values(x, nan).alias("v"))
+    stats = stats.struct.with_fields(
+        mid=window.quantile(f("v"), 0.5), spread=window.quantile(f("v"), q_hi) - window.quantile(f("v"), q_lo)
+    )
+    out = (f("x") - f("mid")) / spread_divisor(f("spread"))
+    return stats.struct.with_fields(out=out).struct.field("out")
 
 
 # --------------------------------------------------------------------------
@@ -177,36 +182,35 @@ def weighted_zscore_in(window: RowWindow, x: pl.Expr, *, ddof: int, nan: NanPoli
     weights = list(window.weights)
     rtol = weighted_sums_rtol(window.window_size)
 
-    # The pilot is the first valid value even when the column starts with NaN: the sums of
-    # squares need it far more than Polars' rolling_var does (a NaN-to-null pass costs little here).
-    centered = (x - causal_pilot(window_values(x, "ignore"))) * unit_scale(x)
-    shifted = window_values(centered, nan)
-    valid = window_values(x, nan).is_not_null().cast(pl.Float64)  # as ``shifted``'s, one pass less
-    filled = shifted.fill_null(0.0)
+    f = pl.field
+    values = scaled_values(x, nan)
+    values = values.struct.with_fields(filled=f("v").fill_null(0.0), valid=f("v").is_not_null().cast(pl.Float64))
     sums = {
-        "x": centered,
-        "n": window.sum(valid),
-        "w1": window.sum(valid, weights),
-        "s1": window.sum(filled, weights),
-        "s2": window.sum(filled * filled, weights),
+        "n": window.sum(f("valid")),
+        "w1": window.sum(f("valid"), weights),
+        "s1": window.sum(f("filled"), weights),
+        "s2": window.sum(f("filled") * f("filled"), weights),
     }
     if ddof:
-        sums["w2"] = window.sum(valid, [w * w for w in weights])
-    f = pl.field
-    moments = pl.struct([stat.alias(name) for name, stat in sums.items()])
+        sums["w2"] = window.sum(f("valid"), [w * w for w in weights])
+    moments = values.struct.with_fields(**sums)
     moments = moments.struct.with_fields(mean=f("s1") / f("w1"))
     moments = moments.struct.with_fields(
         m2=f("s2") - f("s1") * f("mean"), d=f("w1") - ddof * f("w2") / f("w1") if ddof else f("w1")
     )
-    one = unit_scale(x)  # a scale of 1 in the original units
+    one = f("one")  # a scale of 1 in the original units
     zero_scale = float("inf") if window.sees_row else one  # the rule of std_divisor
     divisor = (
-        pl.when(f("d") <= rtol * (1 + ddof) * f("w1"))
+        # squares past the bound of docs/semantics.md (Limits) overflow: inf - inf would be NaN, and
+        # finite data never gives NaN; an infinite scale maps the row to 0, as the unweighted std does
+        pl.when(f("s2") == float("inf"))
+        .then(float("inf"))
+        .when(f("d") <= rtol * (1 + ddof) * f("w1"))
         .then(one)
         .when(f("m2") <= rtol * f("s2"))
         .then(zero_scale)
         .otherwise((f("m2") / f("d")).sqrt())
     )
     needed = window.window_size if window.min_samples is None else window.min_samples
-    z = pl.when((f("n") >= needed) & (f("w1") > 0.0)).then((f("x") - f("mean")) / divisor)
+    z = pl.when((f("n") >= needed) & (f("w1") > 0.0)).then((f("c") - f("mean")) / divisor)
     return moments.struct.with_fields(z=z).struct.field("z")

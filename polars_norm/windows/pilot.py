@@ -3,8 +3,19 @@
 Every window kind (:mod:`polars_norm.windows.base`), the cumulative
 statistics (:mod:`polars_norm.windows.expanding`) and the exponentially
 weighted ones (:mod:`polars_norm.windows.ewm`, :mod:`polars_norm.windows.ewm_by`)
-compute their statistics over :func:`window_values`, on values shifted by
-:func:`causal_pilot` and multiplied by :func:`unit_scale`.
+compute their statistics over :func:`window_values`; the z-scores over values
+shifted by :func:`causal_pilot` and multiplied by :func:`unit_scale`, read
+through the struct of :func:`scaled_values`.
+
+Streaming
+---------
+Nothing here needs the whole column: Polars' streaming engine buffers its
+entire input for any whole-column aggregate broadcast back onto the rows (a
+``first()``, ``max()`` or ``len()``), and for ``replace``. The pilot is
+found by a running count and carried by ``forward_fill``, the scale is a
+function of the pilot alone, NaN becomes null by ``fill_nan``: all of it
+streams in bounded memory (``tests/windows/test_streaming_plans.py``
+inspects the plans; ``docs/windows-out-of-core.md`` has the measurements).
 
 Numerics
 --------
@@ -14,46 +25,39 @@ standard deviation is off by 2% in relative terms, on ``1e9 + N(0, 1e-3)`` by
 6e-5. Subtracting a constant *pilot* first removes the offset: the variance is
 shift-invariant, and the kernels' rounding error then scales with
 ``(window mean - pilot)**2`` instead of ``window mean**2``. The pilot here is
-:func:`causal_pilot`, the first non-null value of the column (per group
-under ``.over``; no shift if that value is NaN): it is within the data's
-range, and it is causal, since appending rows never changes it (rows before
-it have no statistics anyway). Measured against exact rational references the relative error of the
-rolling standard deviation drops to 4e-16 and 6e-14 on the two data sets above.
+:func:`causal_pilot`, the first finite value of the column (per group under
+``.over``): it is within the data's range, and it is causal, since appending
+rows never changes it (rows before it have no statistics anyway). Measured
+against exact rational references the relative error of the rolling standard
+deviation drops to 4e-16 and 6e-14 on the two data sets above.
 
 Over- and underflow: the kernels square the values, and a square overflows
 past about 1.3e154 (or underflows below 1e-154), where a z-score silently
 became 0. The pilot-shifted values are therefore multiplied by
-:func:`unit_scale`, a power of two (exact: no z-score changes, and results
-are bit for bit those of the unscaled values wherever those were finite and
-normal) that puts the column's largest ``|x - pilot|`` below
-``2**(500 - log2(rows))``: no square or sum of squares can overflow, and every
-window whose values lie within about 1e280 of the column's largest one keeps
-full accuracy, at 1e-300 as at 1e300 (the column-wise methods' ``dnrm2``
-idea). A zero or undefined window scale "taken as 1" is 1 in the original
-units: the power of two itself in the scaled units (``one=`` of the divisors).
-It costs a multiplication and two cheap aggregates (``max``, ``min``); the
-z-scores read the scaled values as a struct field, computed once, so they
-are no slower than without the scaling (the window rows of
-docs/benchmarks.md compare them with hand-written Polars).
+:func:`unit_scale`, the power of two that brings the pilot into ``[1, 2)``
+(exact: no z-score changes, and results are bit for bit those of the
+unscaled values wherever those were finite and normal). Values within about
+``2**480`` (1e144) of the pilot's magnitude then keep full accuracy, at
+1e-300 as at 1e300. A zero or undefined window scale "taken as 1" is 1 in
+the original units: the power of two itself in the scaled units (``one=`` of
+the divisors).
 
-The scale is per column (per group under ``.over``), like the pilot: a Polars
-rolling kernel takes one column, so the values of a window must share one
-scale, and overlapping windows tie that scale across the whole column (a
-per-window scale would need a kernel pass per scale: three to span the
-doubles). Two consequences: the query needs the whole column before its first
-output row, as it already does for the pilot; and appending rows can change
-the scale, which changes no earlier output unless a window then lies more
-than about 1e280 below the column's largest value. (Choosing per column
-between the values as they are and scaled ones, a ``when/then`` on a scalar,
-would skip the multiplication under an eager ``select``, which runs one
-branch, but a lazy query runs both, which made it slower.)
-
+The scale is one per column (per group under ``.over``), like the pilot: a
+Polars rolling kernel takes one column, so the values of a window must share
+one scale, and overlapping windows tie it across the column. It comes from
+the first finite value because anything read from later rows (the
+column's largest value, as in earlier versions) is a whole-column aggregate
+and stops the query from streaming, and a per-window scale would need a
+kernel pass per scale (three to span the doubles: measured at 3.7 times the
+time). The bound is therefore relative to the first value: a window whose
+values exceed it by more than about 1e144, or a column that starts at
+exactly 0 and later holds values below about 1e-150, loses accuracy
+(``docs/semantics.md``, Limits).
 
 Polars' common-subexpression elimination skips any subtree holding a
-``when/then`` (``fill_nan(None)`` is one), so shared statistics (cumulative
-sums, ``ewm_*``, ``rolling_*_by``) are built from :func:`window_values`
-(NaN to null with ``replace``) and ``clip``/``fill_null`` arithmetic, with
-``when/then`` only on top of a tree, where nothing above shares it.
+``when/then`` (``fill_nan(None)`` and the pilot are ones), and an eager
+``select`` shares nothing, so the values a formula reads more than once are
+fields of one struct (:func:`scaled_values`), computed once.
 """
 
 from __future__ import annotations
@@ -62,16 +66,18 @@ import polars as pl
 
 from polars_norm.semantics import NanPolicy
 
-__all__ = ["causal_pilot", "unit_scale", "window_values"]
+__all__ = ["causal_pilot", "scaled_values", "unit_scale", "window_values"]
 
 
 def window_values(x: pl.Expr, nan: NanPolicy) -> pl.Expr:
     """The values window statistics are computed over: NaN becomes null unless propagating.
 
-    The rule of :func:`polars_norm.semantics.stat_view`, written with
-    ``replace`` (every NaN payload matches) instead of ``fill_nan(None)``,
-    whose ``when/then`` expansion stops Polars from sharing the statistics
-    built on top of it.
+    The rule of :func:`polars_norm.semantics.stat_view`. ``fill_nan(None)`` is
+    a ``when/then``, which Polars' common-subexpression elimination does not
+    share, so a caller that reads the view more than once makes it a struct
+    field (``replace(nan, None)`` would be shared, but it makes Polars'
+    streaming engine buffer the whole input: 1.10 GB against 0.33 GB for
+    ``fill_nan`` on a 1 GB file).
 
     Parameters
     ----------
@@ -91,17 +97,20 @@ def window_values(x: pl.Expr, nan: NanPolicy) -> pl.Expr:
     >>> df.select(window_values(pl.col("x"), "ignore")).to_series().to_list()
     [1.0, None, None]
     """
-    return x.replace(float("nan"), None) if nan == "ignore" else x
+    return x.fill_nan(None) if nan == "ignore" else x
 
 
 def causal_pilot(x: pl.Expr) -> pl.Expr:
-    """The first non-null value of ``x`` (per group under ``.over``; 0 if it is NaN): a stable, causal shift.
+    """The first finite value of ``x``, carried forward (per group under ``.over``): a stable, causal shift.
 
     Subtracting it before a rolling, cumulative or exponentially weighted
     variance keeps the kernels' rounding relative to the data's spread rather
-    than its offset. It depends on no later row, so appending rows never
-    changes an earlier output; the rows before it have no valid data and so no
-    statistics whatever the shift. Null when there is no valid value.
+    than its offset. Written without any whole-column aggregate, so it
+    streams: a running ``cum_max`` of "finite so far" rises at the first
+    finite value, which ``forward_fill`` carries. It depends on no later row,
+    so appending rows never changes an earlier output. The rows before it
+    hold no finite value (null, NaN or infinite): their shift is 0, and they
+    have no finite statistics whatever the shift.
 
     Parameters
     ----------
@@ -111,60 +120,105 @@ def causal_pilot(x: pl.Expr) -> pl.Expr:
     Returns
     -------
     pl.Expr
-        A scalar (per group under ``.over``).
+        Length-preserving, Float64.
 
     Examples
     --------
-    >>> df = pl.DataFrame({"g": [1, 1, 2, 2], "x": [None, 1e12 + 3, 7.0, float("nan")]})
+    >>> df = pl.DataFrame({"g": [1, 1, 1, 2, 2], "x": [None, float("nan"), 1e12 + 3, 7.0, 5.0]})
     >>> df.select(causal_pilot(pl.col("x")).over("g")).to_series().to_list()
-    [1000000000003.0, 1000000000003.0, 7.0, 7.0]
+    [0.0, 0.0, 1000000000003.0, 7.0, 7.0]
     """
-    # ``drop_nulls().first()`` is Polars' cheap ``first_non_null``; a NaN there (the
-    # column starts with NaN) falls back to no shift, still exact but less accurate
-    # on large offsets. (A full NaN-to-null pass just to find the pilot would add
-    # a pass to every rolling z-score; ``replace`` rather than ``fill_nan`` keeps CSE.)
-    return x.drop_nulls().first().replace(float("nan"), 0.0)
+    # (a running count of finite values, ``cum_sum() == 1``, marks the same row at twice the cost)
+    seen = (x.abs() < float("inf")).fill_null(False).cum_max()  # ``is_finite`` costs 2.5 times as much
+    first = seen & ~seen.shift(1, fill_value=False)
+    return pl.when(first).then(x).forward_fill().fill_null(0.0)
 
 
-#: ``|x - pilot|`` is scaled below ``2**(_TOP_EXPONENT - log2(rows))``: sums of up to ``rows``
-#: squares of (``rows`` times) such values stay below ``2**1002`` (West's and Welford's increments
-#: square ``d * n``), with headroom for the kernels' own sums.
-_TOP_EXPONENT = 500.0
-#: The scale is clipped to ``[2**-1000, 2**1000]``: it and its reciprocal stay normal doubles.
-_MAX_SHIFT = 1000.0
+#: The pilot is scaled to about ``2**ANCHOR_EXPONENT``. Low, because the values below it need no
+#: room: next to the pilot they differ from it by at least an ulp (2**-52 relative), whose square,
+#: 2**-984, is still a normal double; above it, a value ``2**911`` times larger (1e274) still has
+#: a square below ``2**942``, and the sums of ``2**40`` such squares (West's and Welford's
+#: increments square ``d * n``) stay finite.
+ANCHOR_EXPONENT = -440
+#: The scale stays in ``[2**-1000, 2**900]``: it and its reciprocal are normal doubles, and the
+#: split in :func:`unit_scale` (a product with ``2**52 + 1``) cannot overflow.
+_MAX_SHIFT = 1000
+_TOP_SHIFT = 900
 
 
-def unit_scale(x: pl.Expr) -> pl.Expr:
-    """The power of two the pilot-shifted values are multiplied by before any window statistic (a scalar).
+def unit_scale(pilot: pl.Expr) -> pl.Expr:
+    """The power of two the pilot-shifted values are multiplied by before any window statistic.
 
-    ``2**-k`` with ``2**(k-2) <= max|x| < 2**(k-1)`` less the headroom
-    ``_TOP_EXPONENT - ceil(log2(rows))``: then ``|x - pilot| <= 2 max|x|``
-    lands below ``2**(_TOP_EXPONENT - log2(rows))``. Multiplying by it is exact
-    (a power of two) and changes no z-score; it is also the "1" of the
-    zero-scale rule in the scaled units. Per group under ``.over``; null
-    without data, NaN for an all-NaN column (its rows are NaN anyway). Two
-    cheap aggregates (``max`` and ``min``, which skip NaN) and ``len``.
+    About ``2**ANCHOR_EXPONENT / |pilot|`` (a zero pilot counts as 1), within
+    ``[2**-1000, 2**900]``: values near the pilot land near
+    ``2**ANCHOR_EXPONENT``, so squares, and sums of them, of values up to about
+    1e274 times the pilot neither overflow nor underflow. A power of two, so
+    the multiplication is exact and changes no z-score (and a difference in
+    the data's units, divided by it, comes back exactly); it is also the "1"
+    of the zero-scale rule in the scaled units.
+
+    The power of two is Veltkamp's split of the quotient with ``2**52 + 1``:
+    its high part has a one-bit significand. Three arithmetic operations per
+    row, where ``2 ** floor(log2(q))`` with Polars' ``log`` and ``pow`` costs
+    ten times as much.
 
     Parameters
     ----------
-    x
-        The values (before the pilot shift).
+    pilot
+        :func:`causal_pilot` of the values.
 
     Returns
     -------
     pl.Expr
-        A power of two, Float64.
+        A power of two, Float64, length-preserving.
 
     Examples
     --------
     >>> import math
-    >>> df = pl.DataFrame({"x": [1e300, -3.0, None, 2.0]})
-    >>> scale = df.select(unit_scale(pl.col("x"))).item()
-    >>> math.log2(scale), 1e300 * scale < 2.0**500
-    (-500.0, True)
+    >>> df = pl.DataFrame({"p": [0.0, 3.0, -1e-300, 1e300]})
+    >>> [math.log2(s) for s in df.select(unit_scale(pl.col("p"))).to_series()]
+    [-440.0, -442.0, 556.0, -1000.0]
     """
-    top = x.max().abs().clip(lower_bound=x.min().abs())
-    exponent = top.log(2.0).floor().clip(-1074.0, 1024.0)
-    headroom = _TOP_EXPONENT - pl.len().cast(pl.Float64).log(2.0).ceil().clip(lower_bound=0.0)
-    shift = (exponent + 2.0 - headroom).clip(-_MAX_SHIFT, _MAX_SHIFT)
-    return pl.lit(2.0).pow(-shift)
+    magnitude = pilot.abs() + (pilot == 0.0).cast(pl.Float64)
+    quotient = (2.0**ANCHOR_EXPONENT / magnitude).clip(2.0**-_MAX_SHIFT, 2.0**_TOP_SHIFT)
+    spread = quotient * (2.0**52 + 1.0)
+    return spread - (spread - quotient)
+
+
+def scaled_values(x: pl.Expr, nan: NanPolicy) -> pl.Expr:
+    """A struct of the values every window z-score reads, each computed once.
+
+    Fields: ``x`` and ``p``, the values and their pilot; ``c``, the values
+    shifted by :func:`causal_pilot` and multiplied by :func:`unit_scale` (NaN
+    rows stay NaN); ``v``, the same through
+    :func:`window_values` (what the statistics see); ``one``, the power of
+    two (a scale of 1 in the units of ``c``). Fields of one struct are
+    computed once whatever reads them, in a lazy query (where the
+    ``when/then`` of the pilot would stop common-subexpression elimination)
+    and in an eager ``select`` (which eliminates none).
+
+    Parameters
+    ----------
+    x
+        The Float64 values.
+    nan
+        As in :func:`window_values`.
+
+    Returns
+    -------
+    pl.Expr
+        A struct with fields ``x``, ``p``, ``one``, ``c`` and ``v``; callers add
+        their statistics with ``struct.with_fields``.
+
+    Examples
+    --------
+    >>> df = pl.DataFrame({"x": [float("nan"), 10.0, 12.0, 9.0]})
+    >>> out = df.select(scaled_values(pl.col("x"), "ignore").struct.field("p", "c", "v", "one"))
+    >>> out.select("p", pl.col("c", "v") / pl.col("one")).rows()  # "c" and "v" in the original units
+    [(0.0, nan, None), (10.0, 0.0, 0.0), (10.0, 2.0, 2.0), (10.0, -1.0, -1.0)]
+    """
+    f = pl.field
+    values = pl.struct(x.alias("x"), causal_pilot(x).alias("p"))
+    values = values.struct.with_fields(one=unit_scale(f("p")))
+    values = values.struct.with_fields(c=(f("x") - f("p")) * f("one"))
+    return values.struct.with_fields(v=window_values(f("c"), nan))

@@ -10,8 +10,12 @@ these need no tolerance. Exponentially weighted statistics do (see
 (:func:`weighted_sums_rtol`). Too few values for a standard deviation (not more
 than ``ddof``) means a scale of 1; too few for ``min_samples`` means null.
 
-Each rule is a divisor that reads its scale once (Polars does not share
-repeated rolling kernels, see :mod:`polars_norm.windows.location_scale`):
+Each rule is a divisor written with comparisons, ``when/then`` and
+arithmetic, never ``replace``, which makes Polars' streaming engine buffer
+its whole input. A divisor reads its scale more than once, and Polars does
+not share repeated rolling kernels (see
+:mod:`polars_norm.windows.location_scale`), so callers pass the scale as a
+struct field, computed once:
 :func:`std_divisor` for exact standard deviations, :func:`spread_divisor`
 for differences of data values, :func:`tolerant_divisor` for a scale with
 a rounding floor, and :func:`weighted_sums_rtol` for moments built from
@@ -28,7 +32,7 @@ __all__ = ["spread_divisor", "std_divisor", "tolerant_divisor", "weighted_sums_r
 
 
 def std_divisor(std: pl.Expr, lag: bool, *, undefined: bool = True, one: pl.Expr | float = 1.0) -> pl.Expr:
-    """A window's standard deviation as a divisor, read once.
+    """A window's standard deviation as a divisor.
 
     Exactly zero (a constant window) becomes ``one`` (the zero-scale rule), except
     when the row is in its own window (no ``lag``): it is then in a constant window, ``x - mean`` is
@@ -69,16 +73,14 @@ def std_divisor(std: pl.Expr, lag: bool, *, undefined: bool = True, one: pl.Expr
     >>> df.select(std_divisor(pl.col("std"), True)).to_series().to_list()
     [2.0, 1.0, 1.0]
     """
-    if isinstance(one, float):
-        divisor = std.replace(0.0, one if lag else float("inf"))
-        # ``undefined=False``: every window with enough values for a mean has more than
-        # ``ddof``, so a null std only comes with a null mean (and output); skip the pass.
-        return divisor.fill_null(one) if undefined else divisor
-    # An expression ``one`` (a scalar) cannot be a ``replace`` target: zero goes through null.
-    if lag:
-        return std.replace(0.0, None).fill_null(one)
-    divisor = std.replace(0.0, float("inf"))
-    return divisor.fill_null(one) if undefined else divisor
+    # ``when/then`` and comparisons, never ``replace`` (which makes Polars' streaming engine buffer
+    # its whole input); ``std`` is read several times, so callers pass a struct field (computed once).
+    zero = one if lag else float("inf")
+    if not undefined:
+        # every window with enough values for a mean has more than ``ddof``: a null std only
+        # comes with a null mean (and output), so a null may stay null
+        return pl.when(std == 0.0).then(zero).otherwise(std)
+    return pl.when(std == 0.0).then(zero).otherwise(std.fill_null(one))
 
 
 def spread_divisor(spread: pl.Expr) -> pl.Expr:
@@ -86,25 +88,25 @@ def spread_divisor(spread: pl.Expr) -> pl.Expr:
 
     These are differences of data values, exactly zero when the window (or
     its middle) is constant; zero becomes 1, so a constant window maps to
-    ``x - loc = 0`` exactly.
+    ``x - loc = 0`` exactly. Arithmetic, ``spread + (spread == 0)``, so it
+    streams (``replace`` would not); ``spread`` is read twice, so callers
+    pass a struct field.
 
     Examples
     --------
     >>> pl.DataFrame({"r": [4.0, 0.0, None]}).select(spread_divisor(pl.col("r"))).to_series().to_list()
     [4.0, 1.0, None]
     """
-    return spread.replace(0.0, 1.0)
+    return spread + (spread == 0.0).cast(pl.Float64)
 
 
 def tolerant_divisor(std: pl.Expr, tol: pl.Expr, lag: bool, *, one: pl.Expr | float = 1.0) -> pl.Expr:
-    """``std`` as a divisor, with ``std <= tol`` counting as zero, read once.
+    """``std`` as a divisor, with ``std <= tol`` counting as zero.
 
     Zero becomes ``one`` (a scale of 1 in the units of ``std``, see
     :func:`std_divisor`), or ``inf`` without ``lag``.
-    Written without a condition on ``std`` so that no ``when/then`` sits on
-    it: ``clip(std, tol) - tol`` is exactly 0 where the scale is zero; that 0
-    becomes ``inf`` (or null, then ``one - tol``); adding ``tol`` back gives
-    the scale itself (within an ulp) elsewhere. Undefined (null) becomes ``one``.
+    A NaN ``std`` stays NaN. Undefined (null) becomes ``one``. ``std`` and
+    ``tol`` are read more than once: callers pass struct fields.
 
     Parameters
     ----------
@@ -124,15 +126,14 @@ def tolerant_divisor(std: pl.Expr, tol: pl.Expr, lag: bool, *, one: pl.Expr | fl
 
     Examples
     --------
-    >>> df = pl.DataFrame({"std": [2.0, 1e-20, None]})
+    >>> df = pl.DataFrame({"std": [2.0, 1e-20, None, float("nan")]})
     >>> df.select(tolerant_divisor(pl.col("std"), pl.lit(1e-15), False)).to_series().to_list()
-    [2.0, inf, 1.0]
+    [2.0, inf, 1.0, nan]
     >>> df.select(tolerant_divisor(pl.col("std"), pl.lit(1e-15), True)).to_series().to_list()
-    [2.0, 1.0, 1.0]
+    [2.0, 1.0, 1.0, nan]
     """
-    kept = std.clip(lower_bound=tol) - tol
-    kept = kept.replace(0.0, None) if lag else kept.replace(0.0, float("inf"))
-    return kept.fill_null(one - tol) + tol
+    zero = one if lag else float("inf")
+    return pl.when(std <= tol).then(zero).otherwise(std.fill_null(one))
 
 
 def weighted_sums_rtol(window_size: int) -> float:

@@ -364,8 +364,11 @@ MAGNITUDE_DATA: dict[str, list[float]] = {
     **{f"scaled_{s:g}": [v * s for v in _SHAPE] for s in (1e155, 1e300, 1e307, 1e-300, 1e-310)},
     # every window holds a value near 1e155 and one near 1: the small ones barely count
     "mixed_1_1e155": [1.0, 1e155, 3.0, -2e155, 5.0, 2.0, 4e155, -1.0, 6.0, 7.0, 3e155, 0.5],
-    # windows of values near 1e-300 only, between windows with a value near 1
-    "mixed_1e-300_1": [1e-300, 3e-300, 2e-300, 1.0, -2e-300, 5e-300, 2e-300, 7e-300, 4.0, 6e-300, 1e-300, 8e-300],
+    # windows of values near 1e-200 only (their squares underflow), between windows with a value near
+    # 1e50: 1e250 above the first value, within the bound (docs/semantics.md: about 1e274)
+    "mixed_1e-200_1e50": [
+        *(1e-200, 3e-200, 2e-200, 1e50, -2e-200, 5e-200, 2e-200, 7e-200, 4e50, 6e-200, 1e-200, 8e-200)
+    ],
 }
 
 
@@ -480,3 +483,35 @@ def test_window_zscores_scale_each_group_on_its_own(method: str, lag: bool) -> N
             assert (g is None) == (w is None), f"row {i}: got {g}, want {w}"
             if w is not None:
                 assert g is not None and math.isclose(g, w[0], rel_tol=1e-9, abs_tol=0.0 if w[1] else 1e-12)
+
+
+_BEYOND_THE_BOUND = {
+    "1e300_after_1e-300": [1e-300, 3e-300, 2e-300, 1.0, -2e-300, 5e-300, 2e-300, 7e-300, 4.0, 6e-300, 1e-300, 8e-300],
+    "1e300_after_1": [1.0, 1e300, 3.0, -2e300, 5.0, 2.0, 4e300, -1.0, 6.0, 7.0, 3e300, 0.5],
+}
+
+
+@pytest.mark.parametrize("lag", [False, True], ids=["own_row", "lag"])
+@pytest.mark.parametrize("method", list(_zscore_cases(1, False)))
+@pytest.mark.parametrize("data", list(_BEYOND_THE_BOUND))
+def test_window_zscores_beyond_the_magnitude_bound_stay_finite(data: str, method: str, lag: bool) -> None:
+    """Values more than about 1e274 above the first nonzero value (docs/semantics.md, Limits) lose
+    their digits, but finite data still never gives NaN or inf; windows within the bound stay exact."""
+    xs = _BEYOND_THE_BOUND[data]
+    build, windows, min_samples = _zscore_cases(len(xs), lag)[method]
+    got = pl.DataFrame({"x": xs, "t": _TIMES[: len(xs)]}).select(build(pl.col("x")))["x"].to_list()
+    assert all(g is None or math.isfinite(g) for g in got), got
+    want = ref.exact_zscores(xs, windows, 1, lag=lag, min_samples=min_samples)
+    first = xs[0]
+    for i, (g, w) in enumerate(zip(got, want, strict=True)):
+        window_rows = [j for j, _ in windows[i]]
+        if w is None or any(abs(xs[j]) > 1e270 * abs(first) for j in window_rows):
+            continue
+        if method.startswith("ewm") and any(abs(v) > 1e270 * abs(first) for v in xs[: i + 1]):
+            continue  # an exponentially weighted history never forgets an overflow
+        if method.startswith("expanding") and any(abs(v) > 1e270 * abs(first) for v in xs[: i + 1]):
+            continue
+        value, is_difference = w
+        assert g is not None and math.isclose(g, value, rel_tol=1e-9, abs_tol=0.0 if is_difference else 1e-12), (
+            f"row {i}: got {g}, want {value}"
+        )
