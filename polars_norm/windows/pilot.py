@@ -128,10 +128,22 @@ def causal_pilot(x: pl.Expr) -> pl.Expr:
     >>> df.select(causal_pilot(pl.col("x")).over("g")).to_series().to_list()
     [0.0, 0.0, 1000000000003.0, 7.0, 7.0]
     """
-    # (a running count of finite values, ``cum_sum() == 1``, marks the same row at twice the cost)
-    seen = (x.abs() < float("inf")).fill_null(False).cum_max()  # ``is_finite`` costs 2.5 times as much
-    first = seen & ~seen.shift(1, fill_value=False)
-    return pl.when(first).then(x).forward_fill().fill_null(0.0)
+    return _first_value(x, _finite_so_far(x))
+
+
+def _finite_so_far(x: pl.Expr) -> pl.Expr:
+    """1 from the first finite value of ``x`` on, 0 before it (Int64)."""
+    return (x.abs() < float("inf")).fill_null(False).cum_max().cast(pl.Int64)  # ``is_finite`` costs 2.5x
+
+
+def _first_value(x: pl.Expr, seen: pl.Expr) -> pl.Expr:
+    """``x`` where ``seen`` rises, carried forward; 0 before it.
+
+    ``1 // rise`` is 1 where ``seen`` rises and null elsewhere (an integer
+    division by zero is null): no ``when/then``, which Polars' common-subexpression
+    elimination would not share.
+    """
+    return (x * (1 // (seen - seen.shift(1, fill_value=0)))).forward_fill().fill_null(0.0)
 
 
 #: The pilot is scaled to about ``2**ANCHOR_EXPONENT``. Low, because the values below it need no
@@ -179,8 +191,19 @@ def unit_scale(pilot: pl.Expr) -> pl.Expr:
     >>> [math.log2(s) for s in df.select(unit_scale(pl.col("p"))).to_series()]
     [-440.0, -442.0, 556.0, -1000.0]
     """
+    return _power_of_two(_quotient(pilot))
+
+
+def _quotient(pilot: pl.Expr) -> pl.Expr:
+    """``2**ANCHOR_EXPONENT / |pilot|`` (a zero pilot counts as 1), within the scale's bounds."""
     magnitude = pilot.abs() + (pilot == 0.0).cast(pl.Float64)
-    quotient = (2.0**ANCHOR_EXPONENT / magnitude).clip(2.0**-_MAX_SHIFT, 2.0**_TOP_SHIFT)
+    # typed literals: an untyped float bound prints with all its digits in the plan
+    bounds = pl.lit(2.0**-_MAX_SHIFT, pl.Float64), pl.lit(2.0**_TOP_SHIFT, pl.Float64)
+    return (2.0**ANCHOR_EXPONENT / magnitude).clip(*bounds)
+
+
+def _power_of_two(quotient: pl.Expr) -> pl.Expr:
+    """The power of two nearest ``quotient`` (within a factor 4/3): Veltkamp's split with ``2**52 + 1``."""
     spread = quotient * (2.0**52 + 1.0)
     return spread - (spread - quotient)
 
@@ -218,7 +241,10 @@ def scaled_values(x: pl.Expr, nan: NanPolicy) -> pl.Expr:
     [(0.0, nan, None), (10.0, 0.0, 0.0), (10.0, 2.0, 2.0), (10.0, -1.0, -1.0)]
     """
     f = pl.field
-    values = pl.struct(x.alias("x"), causal_pilot(x).alias("p"))
-    values = values.struct.with_fields(one=unit_scale(f("p")))
+    # one field per step: a field is computed once, a repeated subexpression inside one is not
+    values = pl.struct(x.alias("x")).struct.with_fields(seen=_finite_so_far(f("x")))
+    values = values.struct.with_fields(p=_first_value(f("x"), f("seen")))
+    values = values.struct.with_fields(q=_quotient(f("p")))
+    values = values.struct.with_fields(one=_power_of_two(f("q")))
     values = values.struct.with_fields(c=(f("x") - f("p")) * f("one"))
     return values.struct.with_fields(v=window_values(f("c"), nan))
