@@ -72,7 +72,10 @@ from polars_norm.semantics.dtypes import (
 )
 from polars_norm.semantics.nan import NanPolicy, max_abs, safe_location, stat_view, valid_values
 from polars_norm.semantics.scales import (
+    EWM_ROUNDING_FACTOR,
     HEADROOM,
+    WINDOW_ANCHOR_EXPONENT,
+    WINDOW_SCALE_EXPONENTS,
     ZERO_SCALE_FLOOR,
     ZERO_SCALE_RTOL,
     inverse_of_unit_std,
@@ -85,7 +88,10 @@ from polars_norm.semantics.scales import (
 )
 
 __all__ = [
+    "EWM_ROUNDING_FACTOR",
     "HEADROOM",
+    "WINDOW_ANCHOR_EXPONENT",
+    "WINDOW_SCALE_EXPONENTS",
     "ZERO_SCALE_FLOOR",
     "ZERO_SCALE_RTOL",
     "NanPolicy",

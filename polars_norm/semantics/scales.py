@@ -19,7 +19,10 @@ import sys
 import polars as pl
 
 __all__ = [
+    "EWM_ROUNDING_FACTOR",
     "HEADROOM",
+    "WINDOW_ANCHOR_EXPONENT",
+    "WINDOW_SCALE_EXPONENTS",
     "ZERO_SCALE_FLOOR",
     "ZERO_SCALE_RTOL",
     "inverse_of_unit_std",
@@ -47,6 +50,22 @@ ZERO_SCALE_FLOOR: float = sys.float_info.min
 #: sum of up to ``2**(HEADROOM - 2)`` of them cannot overflow even at the largest
 #: finite values (the vector norms and z-scores, and the row z-score's kernel).
 HEADROOM = 16
+
+#: Window z-scores scale their pilot (a column's first finite value) to about
+#: ``2**WINDOW_ANCHOR_EXPONENT``. Low, because the values below it need no room:
+#: next to the pilot they differ from it by at least an ulp (2**-52 relative),
+#: whose square, 2**-984, is still a normal double; above it, a value ``2**911``
+#: times larger (1e274) still has a square below ``2**942``, and the sums of
+#: ``2**40`` such squares (West's and Welford's increments square ``d * n``)
+#: stay finite (:mod:`polars_norm.windows.pilot`; the batch kernels read it too).
+WINDOW_ANCHOR_EXPONENT = -440
+#: The window scale's power of two stays within ``2**-1000`` and ``2**900``: it and
+#: its reciprocal are normal doubles, and Veltkamp's split that rounds it to a power
+#: of two (a product with ``2**52 + 1``) cannot overflow.
+WINDOW_SCALE_EXPONENTS = (-1000, 900)
+#: An exponentially weighted standard deviation below this many times its rounding
+#: floor (``eps * |level| * memory``) counts as zero (:func:`polars_norm.windows.ewm.rounding_floor`).
+EWM_ROUNDING_FACTOR = 16.0
 
 # The bounds as typed literals: a plan prints them as 2.2251e-308 and
 # 4.4942e307 (an untyped float literal prints every one of its 300 digits).

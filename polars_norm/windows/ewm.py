@@ -24,7 +24,7 @@ import sys
 
 import polars as pl
 
-from polars_norm.semantics import NanPolicy, check_finite, check_nan, numeric_expr
+from polars_norm.semantics import EWM_ROUNDING_FACTOR, NanPolicy, check_finite, check_nan, numeric_expr
 from polars_norm.windows.checks import check_min_samples
 from polars_norm.windows.pilot import scaled_values
 from polars_norm.windows.scales import tolerant_divisor
@@ -32,7 +32,6 @@ from polars_norm.windows.scales import tolerant_divisor
 __all__ = ["ewm_alpha", "ewm_zscore"]
 
 _EPS = sys.float_info.epsilon
-_ROUNDING_FACTOR = 16.0
 
 
 def rounding_floor(level: pl.Expr, memory: pl.Expr | float) -> pl.Expr:
@@ -46,7 +45,7 @@ def rounding_floor(level: pl.Expr, memory: pl.Expr | float) -> pl.Expr:
     O(1). Measured floors on constant stretches reach 5x that; scales below
     16x count as zero, so such rows map to 0.
     """
-    return level.abs() * memory * (_ROUNDING_FACTOR * _EPS)
+    return level.abs() * memory * (EWM_ROUNDING_FACTOR * _EPS)
 
 
 def recent_level(centered: pl.Expr, shifted: pl.Expr, lag: bool) -> pl.Expr:

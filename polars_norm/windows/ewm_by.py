@@ -1,7 +1,11 @@
 r"""Exponentially weighted z-scores with time decay: ``ewm_zscore_by``.
 
 Polars has ``ewm_mean_by`` (an ``adjust=False`` recursion) but no
-``ewm_std_by``; here the weights are the explicit time decays. For row ``i`` at time :math:`t_i`, every earlier-or-equal
+``ewm_std_by``; here the weights are the explicit time decays, and the
+recursions below run as one compiled pass
+(:mod:`polars_norm.kernels.window_recursions`, through
+:func:`polars_norm.windows.recursions.run_batch`): four ``ewm_sum_by``
+passes and their glue cost about 18 times one ``ewm_mean_by``. For row ``i`` at time :math:`t_i`, every earlier-or-equal
 valid row :math:`j` has weight
 
 .. math::
@@ -17,7 +21,7 @@ with :math:`\tau` the half life, and
     S_i = \sum_j w_{ij} (x_j - m_i)^2 .
 
 Each is a linear recursion :math:`y_i = u_i + \lambda_i y_{i-1}` with
-:math:`\lambda_i = 2^{-(t_i - t_{i-1})/\tau}`, which is exactly Polars'
+:math:`\lambda_i = 2^{-(t_i - t_{i-1})/\tau}`, the recursion of Polars'
 ``ewm_sum_by``. For :math:`S` the input is West's weighted Welford increment:
 decaying all old weights by :math:`\lambda_i` leaves :math:`m_{i-1}` unchanged,
 so :math:`S_i = \lambda_i S_{i-1} + (x_i - m_{i-1})(x_i - m_i)`, and since
@@ -38,8 +42,7 @@ pandas and Polars use for ``ewm_var(bias=False)``,
     \hat\sigma_i^2 = \frac{S_i}{W_i - V_i / W_i}, \quad V_i = \sum_j w_{ij}^2,
 
 where :math:`w_{ij}^2 = 2^{-2(t_i - t_j)/\tau}` is the same recursion at twice
-the time scale: ``ewm_sum_by`` of the valid-row indicator over
-``2 * by`` (times as integers). It is undefined for a row with no
+the decay rate, on the valid-row indicator. It is undefined for a row with no
 history (:math:`W_i = V_i = 1`); the denominator is clipped to the smallest
 normal double, so such a row (where :math:`x_i - m_i` is 0 or ulp-small)
 maps to 0.
@@ -64,15 +67,15 @@ from __future__ import annotations
 
 import sys
 from fractions import Fraction
+from typing import Any
 
+import numpy as np
 import polars as pl
 
 from polars_norm.kernels.query_errors import unless_raised
-from polars_norm.semantics import ZERO_SCALE_FLOOR, NanPolicy, check_nan, numeric_expr
+from polars_norm.semantics import NanPolicy, check_nan, numeric_expr
 from polars_norm.windows.checks import Duration, check_duration, check_min_samples, duration_parts
-from polars_norm.windows.ewm import recent_level, rounding_floor
-from polars_norm.windows.pilot import scaled_values
-from polars_norm.windows.scales import tolerant_divisor
+from polars_norm.windows.recursions import new_state, run_batch
 
 __all__ = ["ewm_zscore_by"]
 
@@ -109,11 +112,38 @@ def _integer_clock(by: pl.Expr, dtype: pl.DataType, half_life: Duration, method:
     return by.to_physical().cast(pl.Int64), tau.denominator, tau.numerator
 
 
-def _unit_suffix(dtype: pl.DataType) -> str:
-    """The duration unit of ``by``'s physical integer: ``i``, ``d``, or the Datetime's time unit."""
-    if isinstance(dtype, pl.Datetime):
-        return dtype.time_unit
-    return "d" if dtype == pl.Date else "i"
+def _run_kernel(rows: pl.Series, k: int, options: dict[str, Any]) -> pl.Series:
+    """The z-scores of one column (one group under ``.over``) by the compiled recursion, in time order.
+
+    ``rows`` holds the Float64 values ``x`` and the physical times ``t``; the
+    clock is ``t * k`` with the half life a whole number of its units. Rows
+    sharing a time keep their row order (a stable sort); a row without a time
+    is null.
+    """
+    values, times = rows.struct.field("x"), rows.struct.field("t")
+    n = len(rows)
+    known = np.flatnonzero(times.is_not_null().to_numpy())
+    clock = times.to_numpy()[known].astype(np.int64)
+    if clock.size and max(abs(int(clock.min())), abs(int(clock.max()))) * k >= 2**62:
+        msg = (
+            "polars_norm.ewm_zscore_by: the half life is too short for the range of `by` "
+            f"(its times in units of 1/{k} of by's unit pass 2**62)"
+        )
+        raise ValueError(msg)
+    clock *= k
+    order = known
+    if clock.size > 1 and bool(np.any(clock[1:] < clock[:-1])):
+        in_time = np.argsort(clock, kind="stable")  # ties keep their row order
+        order, clock = known[in_time], clock[in_time]
+    valid = values.is_not_null().to_numpy()[order]
+    x = values.fill_null(0.0).to_numpy()[order]
+    codes = np.zeros(order.size, dtype=np.int64)
+    state = new_state("ewm_zscore_by", 1)
+    z, z_valid = run_batch("ewm_zscore_by", x, valid, codes, state, times=clock, **options)
+    out = np.full(n, np.nan)
+    out_valid = np.zeros(n, dtype=np.bool_)
+    out[order], out_valid[order] = z, z_valid
+    return pl.Series(rows.name, out, dtype=pl.Float64, nan_to_null=False).scatter(np.flatnonzero(~out_valid), None)
 
 
 def ewm_zscore_by(
@@ -166,10 +196,15 @@ def ewm_zscore_by(
     rows ``j`` with ``t_j <= t_i``, weighted ``2**(-(t_i - t_j) / half_life)``
     (the ``adjust=True`` form; Polars' ``ewm_mean_by`` is the recursive
     ``adjust=False`` form and differs from it on the first rows). The
-    variance is built from Polars' ``ewm_sum_by`` with West's update (module
-    notes): stable, no sum of squares. Rows sharing a timestamp weigh the
+    variance is West's weighted update (module notes): stable, no sum of
+    squares. It runs as one compiled pass over the column in time order (each
+    group under ``.over``), so, like Polars' own ``ewm_mean_by``, it needs the
+    whole column: over data larger than memory use
+    :class:`polars_norm.WindowNormalizer`, which runs the same recursion batch
+    by batch. The half life is exact (``"1500ns"`` on microseconds is 1.5 of
+    them). Rows sharing a timestamp weigh the
     same; among them each row sees those before it in row order. Without
-    ``lag``, an unsorted ``by`` is sorted internally by Polars and the output
+    ``lag``, an unsorted ``by`` is sorted internally and the output
     keeps the row order. Nulls and NaN are skipped and kept; a missing row
     with no valid value at an earlier or equal time (or whose history weighs
     less than the smallest double, over 1000 half lives back) is null. A standard
@@ -205,63 +240,15 @@ def ewm_zscore_by(
 
     def build(x: pl.Expr, _: object) -> pl.Expr:
         def with_clock(b: pl.Expr, dtype: pl.DataType) -> pl.Expr:
-            clock, k, h = _integer_clock(b, dtype, half_life, "ewm_zscore_by")
-            # The weights run on ``by`` itself with Polars' own half life (a computed
-            # clock would lose ``by``'s sorted flag and make Polars sort it again).
-            t1, every = b, half_life
-            # The squared weights need half the half life: on ``by`` too when it halves
-            # exactly in ``by``'s unit, else on the doubled integer clock 2 k T.
-            if k == 1 and h % 2 == 0:
-                t2, every2 = b, f"{h // 2}{_unit_suffix(dtype)}"
-            else:
-                t2, every2 = clock * (2 * k), f"{h}i"
-
-            # a power of two keeps the squares from over- or underflowing (polars_norm.windows.pilot);
-            # every value read more than once is a struct field, computed once
-            f = pl.field
-            st = scaled_values(x, nan)
-            # Missing rows enter the sums as weight 0 (not null), so every row, missing or
-            # not, gets the sums of the valid rows at earlier or equal times in time order
-            # (ties in row order): no forward fill in row order, which would follow row
-            # order for an unsorted ``by``.
-            st = st.struct.with_fields(valid=f("v").is_not_null().cast(pl.Float64))
-            st = st.struct.with_fields(
-                weight=f("valid").ewm_sum_by(t1, half_life=every),
-                total=f("v").fill_null(0.0).ewm_sum_by(t1, half_life=every),
+            _, k, h = _integer_clock(b, dtype, half_life, "ewm_zscore_by")
+            options = {"half_life_units": h, "min_samples": samples, "bias": bias, "lag": lag, "nan": nan}
+            rows = pl.struct(x.alias("x"), b.to_physical().cast(pl.Int64).alias("t"))
+            result = rows.map_batches(
+                # Polars may pass keywords of its own (``return_dtype``) to the function
+                lambda s, **_: _run_kernel(s, k, options),
+                return_dtype=pl.Float64,
+                is_elementwise=False,
             )
-            # West's increment (module notes), (d - m)^2 W / (W - 1) = (d W - S1)^2 / (W (W - 1)).
-            # W - 1 is 0 exactly only when the history weighs under an ulp; there d - m is
-            # ulp-small too, and clipping W - 1 to an ulp keeps the increment at rounding level.
-            increment = (f("v") * f("weight") - f("total")).pow(2) / (
-                f("weight") * (f("weight") - 1.0).clip(lower_bound=_EPS)
-            )
-            st = st.struct.with_fields(m2=increment.fill_null(0.0).ewm_sum_by(t1, half_life=every))
-            if bias:
-                var = f("m2") / f("weight")
-            else:
-                st = st.struct.with_fields(square_weight=f("valid").ewm_sum_by(t2, half_life=every2))
-                # W - V/W is 0 for a row with no weighted history: its variance is
-                # undefined, and so huge here (or 0/FLOOR = 0) that the row maps to ~0.
-                var = f("m2") / (f("weight") - f("square_weight") / f("weight")).clip(lower_bound=ZERO_SCALE_FLOOR)
-            mean, std, memory = f("total") / f("weight"), var.sqrt(), f("weight")
-            if lag:
-                mean, std, memory = mean.shift(1), std.shift(1), memory.shift(1)
-            st = st.struct.with_fields(mean=mean, std=std, memory=memory)
-            # A row whose history weighs nothing (no valid value at an earlier or equal time)
-            # has no statistics: NaN = 0 / 0 here, made null below.
-            st = st.struct.with_fields(floor=rounding_floor(recent_level(f("c"), f("v"), lag), f("memory")))
-            z = (f("c") - f("mean")) / tolerant_divisor(f("std"), f("floor"), lag, one=f("one"))
-            result: pl.Expr
-            if samples == 1:
-                result = pl.when(f("memory") > 0).then(z)
-            else:
-                # Valid values seen so far in time order (ties in row order), as the sums see them.
-                order = pl.int_range(pl.len()).sort_by(b, maintain_order=True)
-                seen = f("valid").gather(order).cum_sum().gather(order.arg_sort())
-                if lag:
-                    seen = seen.shift(1)
-                result = pl.when(seen >= samples).then(z)
-            result = st.struct.with_fields(out=result).struct.field("out")
             if not lag:
                 return result
             # The row before in row order is the row before in time only for a sorted

@@ -64,7 +64,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from polars_norm.semantics import NanPolicy
+from polars_norm.semantics import WINDOW_ANCHOR_EXPONENT, WINDOW_SCALE_EXPONENTS, NanPolicy
 
 __all__ = ["causal_pilot", "scaled_values", "unit_scale", "window_values"]
 
@@ -146,24 +146,12 @@ def _first_value(x: pl.Expr, seen: pl.Expr) -> pl.Expr:
     return (x * (1 // (seen - seen.shift(1, fill_value=0)))).forward_fill().fill_null(0.0)
 
 
-#: The pilot is scaled to about ``2**ANCHOR_EXPONENT``. Low, because the values below it need no
-#: room: next to the pilot they differ from it by at least an ulp (2**-52 relative), whose square,
-#: 2**-984, is still a normal double; above it, a value ``2**911`` times larger (1e274) still has
-#: a square below ``2**942``, and the sums of ``2**40`` such squares (West's and Welford's
-#: increments square ``d * n``) stay finite.
-ANCHOR_EXPONENT = -440
-#: The scale stays in ``[2**-1000, 2**900]``: it and its reciprocal are normal doubles, and the
-#: split in :func:`unit_scale` (a product with ``2**52 + 1``) cannot overflow.
-_MAX_SHIFT = 1000
-_TOP_SHIFT = 900
-
-
 def unit_scale(pilot: pl.Expr) -> pl.Expr:
     """The power of two the pilot-shifted values are multiplied by before any window statistic.
 
-    About ``2**ANCHOR_EXPONENT / |pilot|`` (a zero pilot counts as 1), within
+    About ``2**WINDOW_ANCHOR_EXPONENT / |pilot|`` (a zero pilot counts as 1), within
     ``[2**-1000, 2**900]``: values near the pilot land near
-    ``2**ANCHOR_EXPONENT``, so squares, and sums of them, of values up to about
+    ``2**WINDOW_ANCHOR_EXPONENT``, so squares, and sums of them, of values up to about
     1e274 times the pilot neither overflow nor underflow. A power of two, so
     the multiplication is exact and changes no z-score (and a difference in
     the data's units, divided by it, comes back exactly); it is also the "1"
@@ -195,11 +183,12 @@ def unit_scale(pilot: pl.Expr) -> pl.Expr:
 
 
 def _quotient(pilot: pl.Expr) -> pl.Expr:
-    """``2**ANCHOR_EXPONENT / |pilot|`` (a zero pilot counts as 1), within the scale's bounds."""
+    """``2**WINDOW_ANCHOR_EXPONENT / |pilot|`` (a zero pilot counts as 1), within the scale's bounds."""
     magnitude = pilot.abs() + (pilot == 0.0).cast(pl.Float64)
     # typed literals: an untyped float bound prints with all its digits in the plan
-    bounds = pl.lit(2.0**-_MAX_SHIFT, pl.Float64), pl.lit(2.0**_TOP_SHIFT, pl.Float64)
-    return (2.0**ANCHOR_EXPONENT / magnitude).clip(*bounds)
+    low, high = WINDOW_SCALE_EXPONENTS
+    bounds = pl.lit(2.0**low, pl.Float64), pl.lit(2.0**high, pl.Float64)
+    return (2.0**WINDOW_ANCHOR_EXPONENT / magnitude).clip(*bounds)
 
 
 def _power_of_two(quotient: pl.Expr) -> pl.Expr:
