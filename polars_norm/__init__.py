@@ -15,6 +15,7 @@ zero scale and dtypes are in :mod:`polars_norm.semantics`.
 from __future__ import annotations
 
 from polars_norm._version import __version__
+from polars_norm.batches.normalizer import WindowNormalizer
 from polars_norm.columns.norms import l0, l1, l2, linf, lp, unit
 from polars_norm.columns.power import box_cox, softmax, yeo_johnson
 from polars_norm.columns.ranks import quantile
@@ -40,6 +41,7 @@ __all__ = [
     "ZERO_SCALE_RTOL",
     "Accumulator",
     "NormNamespace",
+    "WindowNormalizer",
     "__version__",
     "box_cox",
     "ewm_zscore",

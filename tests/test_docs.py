@@ -10,7 +10,7 @@ import pytest
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 
 #: Hand-written pages with examples (generated pages, such as the benchmark report, have none).
-PAGES = ["index.md", "axes.md", "sklearn.md"]
+PAGES = ["index.md", "axes.md", "sklearn.md", "windows-out-of-core.md"]
 
 
 @pytest.mark.parametrize("page", PAGES)

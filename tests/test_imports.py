@@ -94,10 +94,11 @@ LAYERS = {
     "windows": 3,
     "fitted": 4,
     "namespace": 4,
-    "cli": 5,
-    "ray": 5,
-    "polars_norm": 6,
-    "__main__": 6,
+    "batches": 5,
+    "cli": 6,
+    "ray": 6,
+    "polars_norm": 7,
+    "__main__": 7,
 }
 
 

@@ -1,10 +1,11 @@
-"""The ``polars-norm`` command line: fit, transform, normalize, describe, demo.
+"""The ``polars-norm`` command line: fit, transform, normalize, window, describe, demo.
 
 ::
 
     polars-norm fit INPUT... -o stats.json [--columns C...] [--by K...] [--no-quantiles] [--norm-orders P...]
     polars-norm transform INPUT... --stats stats.json -o OUTPUT [--method M | --method COL=M ...] [-O KEY=VALUE]
     polars-norm normalize INPUT... -o OUTPUT [--method zscore] [--by K...] [--save-stats stats.json]
+    polars-norm window INPUT... -o OUTPUT --method M [--window-size N] [--by TS] [--partition-by K...] [--state F]
     polars-norm describe stats.json [--ddof N]
     polars-norm demo
 
@@ -66,6 +67,7 @@ from polars_norm.cli.arguments import (
     sketch_k,
 )
 from polars_norm.cli.commands import cmd_describe, cmd_fit, cmd_normalize, cmd_transform
+from polars_norm.cli.window import add_window_arguments, cmd_window
 from polars_norm.fitted.statsfile import StatsFileError
 from polars_norm.io import progress
 from polars_norm.io.sinks import OutputError
@@ -216,6 +218,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sketch-k", type=sketch_k, default=800, help="KLL sketch accuracy parameter, 8 to 65535")
     add_method_arguments(p)
     p.set_defaults(func=cmd_normalize)
+
+    p = sub.add_parser("window", help="a window method batch by batch, its state carried across files and runs")
+    add_window_arguments(p)
+    p.set_defaults(func=cmd_window)
 
     p = sub.add_parser("describe", help="print the statistics of a stats file")
     p.add_argument("stats", help="stats file written by `fit`")
