@@ -203,14 +203,14 @@ def expanding_minmax(
 
     def build(x: pl.Expr, _: object) -> pl.Expr:
         f = pl.field
-        st = pl.struct(x.alias("x"), window_values(x, nan).alias("v"))  # fields: computed once
+        # fields are computed once; each is a column the streaming engine holds, so few of them
+        st = pl.struct(window_values(x, nan).alias("v"))
         st = st.struct.with_fields(
             count=_lagged(f("v").cum_count(), lag, fill=0),
             lo=_lagged(f("v").cum_min(), lag),
             hi=_lagged(f("v").cum_max(), lag),
         )
-        st = st.struct.with_fields(spread=f("hi") - f("lo"))
-        out = (f("x") - f("lo")) / spread_divisor(f("spread"))
+        out = (x - f("lo")) / spread_divisor(f("hi") - f("lo"))
         if (low, high) != (0.0, 1.0):
             out = out * (high - low) + low
         return st.struct.with_fields(out=pl.when(f("count") >= samples).then(out)).struct.field("out")
@@ -270,11 +270,11 @@ def expanding_maxabs(
 
     def build(x: pl.Expr, _: object) -> pl.Expr:
         f = pl.field
-        st = pl.struct(x.alias("x"), window_values(x, nan).alias("v"))
+        st = pl.struct(window_values(x, nan).alias("v"))
         st = st.struct.with_fields(
             count=_lagged(f("v").cum_count(), lag, fill=0), top=_lagged(f("v").abs().cum_max(), lag)
         )
-        out = pl.when(f("count") >= samples).then(f("x") / spread_divisor(f("top")))
+        out = pl.when(f("count") >= samples).then(x / spread_divisor(f("top")))
         return st.struct.with_fields(out=out).struct.field("out")
 
     return numeric_expr(expr, "expanding_maxabs", build)

@@ -90,10 +90,10 @@ def minmax_in(window: Window, x: pl.Expr, *, feature_range: tuple[float, float],
     [None, 1.0, -1.0]
     """
     f = pl.field
-    stats = pl.struct(x.alias("x"), window_values(x, nan).alias("v"))  # fields: computed once
+    # fields are computed once (each is a column Polars' streaming engine holds: few of them)
+    stats = pl.struct(window_values(x, nan).alias("v"))
     stats = stats.struct.with_fields(lo=window.min(f("v")), hi=window.max(f("v")))
-    stats = stats.struct.with_fields(spread=f("hi") - f("lo"))
-    out = (f("x") - f("lo")) / spread_divisor(f("spread"))
+    out = (x - f("lo")) / spread_divisor(f("hi") - f("lo"))
     low, high = feature_range
     if (low, high) != (0.0, 1.0):
         out = out * (high - low) + low
@@ -110,8 +110,8 @@ def maxabs_in(window: Window, x: pl.Expr, *, nan: NanPolicy) -> pl.Expr:
     >>> df.select(maxabs_in(w, pl.col("x"), nan="ignore")).to_series().to_list()
     [0.0, 0.0, -1.0, 0.5]
     """
-    stats = pl.struct(x.alias("x"), window.max(window_values(x, nan).abs()).alias("top"))
-    out = pl.field("x") / spread_divisor(pl.field("top"))
+    stats = pl.struct(window.max(window_values(x, nan).abs()).alias("top"))
+    out = x / spread_divisor(pl.field("top"))
     return stats.struct.with_fields(out=out).struct.field("out")
 
 
@@ -127,11 +127,11 @@ def robust_in(window: Window, x: pl.Expr, *, quantile_range: tuple[float, float]
     """
     f = pl.field
     q_lo, q_hi = quantile_range
-    stats = pl.struct(x.alias("x"), window_values(x, nan).alias("v"))
+    stats = pl.struct(window_values(x, nan).alias("v"))
     stats = stats.struct.with_fields(
         mid=window.quantile(f("v"), 0.5), spread=window.quantile(f("v"), q_hi) - window.quantile(f("v"), q_lo)
     )
-    out = (f("x") - f("mid")) / spread_divisor(f("spread"))
+    out = (x - f("mid")) / spread_divisor(f("spread"))
     return stats.struct.with_fields(out=out).struct.field("out")
 
 
@@ -184,15 +184,16 @@ def weighted_zscore_in(window: RowWindow, x: pl.Expr, *, ddof: int, nan: NanPoli
 
     f = pl.field
     values = scaled_values(x, nan)
-    values = values.struct.with_fields(filled=f("v").fill_null(0.0), valid=f("v").is_not_null().cast(pl.Float64))
+    # recomputed per sum rather than held as fields: each field is a column the streaming engine holds
+    filled, valid = f("v").fill_null(0.0), f("v").is_not_null().cast(pl.Float64)
     sums = {
-        "n": window.sum(f("valid")),
-        "w1": window.sum(f("valid"), weights),
-        "s1": window.sum(f("filled"), weights),
-        "s2": window.sum(f("filled") * f("filled"), weights),
+        "n": window.sum(valid),
+        "w1": window.sum(valid, weights),
+        "s1": window.sum(filled, weights),
+        "s2": window.sum(filled * filled, weights),
     }
     if ddof:
-        sums["w2"] = window.sum(f("valid"), [w * w for w in weights])
+        sums["w2"] = window.sum(valid, [w * w for w in weights])
     moments = values.struct.with_fields(**sums)
     moments = moments.struct.with_fields(mean=f("s1") / f("w1"))
     moments = moments.struct.with_fields(

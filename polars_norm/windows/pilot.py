@@ -200,7 +200,7 @@ def _power_of_two(quotient: pl.Expr) -> pl.Expr:
 def scaled_values(x: pl.Expr, nan: NanPolicy) -> pl.Expr:
     """A struct of the values every window z-score reads, each computed once.
 
-    Fields: ``x`` and ``p``, the values and their pilot; ``c``, the values
+    Fields: ``p``, the pilot; ``c``, the values
     shifted by :func:`causal_pilot` and multiplied by :func:`unit_scale` (NaN
     rows stay NaN); ``v``, the same through
     :func:`window_values` (what the statistics see); ``one``, the power of
@@ -219,7 +219,7 @@ def scaled_values(x: pl.Expr, nan: NanPolicy) -> pl.Expr:
     Returns
     -------
     pl.Expr
-        A struct with fields ``x``, ``p``, ``one``, ``c`` and ``v``; callers add
+        A struct with fields ``p``, ``one``, ``c`` and ``v``; callers add
         their statistics with ``struct.with_fields``.
 
     Examples
@@ -230,10 +230,12 @@ def scaled_values(x: pl.Expr, nan: NanPolicy) -> pl.Expr:
     [(0.0, nan, None), (10.0, 0.0, 0.0), (10.0, 2.0, 2.0), (10.0, -1.0, -1.0)]
     """
     f = pl.field
-    # one field per step: a field is computed once, a repeated subexpression inside one is not
-    values = pl.struct(x.alias("x")).struct.with_fields(seen=_finite_so_far(f("x")))
-    values = values.struct.with_fields(p=_first_value(f("x"), f("seen")))
-    values = values.struct.with_fields(q=_quotient(f("p")))
-    values = values.struct.with_fields(one=_power_of_two(f("q")))
-    values = values.struct.with_fields(c=(f("x") - f("p")) * f("one"))
+    # A field is computed once; a repeated subexpression inside one field is not, but every field
+    # is a column that Polars' streaming engine holds per morsel: with a field for each step (the
+    # values, the running flag, the quotient too) a rolling z-score sunk to Parquet peaked at
+    # 0.63 GB, with these four at 0.44 GB (a hand-written one: 0.35 GB). ``x`` is read from
+    # outside the struct.
+    values = pl.struct(_first_value(x, _finite_so_far(x)).alias("p"))
+    values = values.struct.with_fields(one=_power_of_two(_quotient(f("p"))))
+    values = values.struct.with_fields(c=(x - f("p")) * f("one"))
     return values.struct.with_fields(v=window_values(f("c"), nan))
