@@ -81,6 +81,8 @@ def _hard_data() -> dict[str, np.ndarray]:
     return {
         "1e9+N(0,1e-3)": 1e9 + rng.normal(0.0, 1e-3, 400),
         "sorted 1e12+N(0,1)": np.sort(1e12 + rng.normal(0.0, 1.0, 400)),
+        "1e15+N(0,1)": 1e15 + rng.normal(0.0, 1.0, 400),
+        "-1e15+N(0,1)": -1e15 + rng.normal(0.0, 1.0, 400),
     }
 
 
@@ -99,6 +101,7 @@ def test_rolling_and_expanding_zscore_exact_on_large_offsets(data: str) -> None:
         "rolling": (pn.rolling_zscore(pl.col("x"), 50), ref.row_windows(n, 50), 50),
         "rolling_by": (pn.rolling_zscore_by(pl.col("x"), "t", "50i"), ref.row_windows(n, 50), 1),
         "expanding": (pn.expanding_zscore(pl.col("x")), ref.expanding_windows(n), 2),
+        "rolling, lag": (pn.rolling_zscore(pl.col("x"), 50, lag=True), ref.row_windows(n, 50, lag=True), 50),
     }
     df = pl.DataFrame({"x": xs, "t": range(n)})
     for name, (expr, windows, min_samples) in cases.items():
