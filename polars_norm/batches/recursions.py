@@ -97,7 +97,15 @@ def _clock(spec: MethodSpec, by: pl.Series) -> tuple[npt.NDArray[np.int64], int]
     else:
         unit_ns = _DAY_NS
     tau = Fraction(count, unit_ns)
-    times = by.to_physical().cast(pl.Int64).to_numpy() * tau.denominator
+    physical = by.to_physical().cast(pl.Int64)
+    top = max(abs(physical.min() or 0), abs(physical.max() or 0))
+    if int(top) * tau.denominator >= 2**62:  # as ewm_zscore_by's own check: no silent int64 wrap
+        msg = (
+            f"polars_norm.{spec.name}: the half life is too short for the range of `by` "
+            f"(its times in units of 1/{tau.denominator} of by's unit pass 2**62)"
+        )
+        raise ValueError(msg)
+    times = physical.to_numpy() * tau.denominator
     return np.ascontiguousarray(times, dtype=np.int64), tau.numerator
 
 

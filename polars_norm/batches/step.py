@@ -75,7 +75,24 @@ def step(
     """
     by = spec.by
     read = [*columns, *partition_by, *([by] if by else [])]
+    if state.dtypes is not None:
+        # an all-null column may come as dtype Null (an empty or all-null batch): it is the recorded dtype
+        batch = batch.with_columns(
+            pl.col(name).cast(state.dtypes[name])
+            for name in read
+            if name in batch.columns and batch.schema[name] == pl.Null
+        )
     check_batch(batch, read, state.dtypes)
+    if batch.height and any(batch.schema[name] == pl.Null for name in columns):
+        # nothing tells the dtype yet: refuse rather than record Null and refuse every later batch
+        nulls = [name for name in columns if batch.schema[name] == pl.Null]
+        msg = (
+            f"polars_norm.WindowNormalizer: column(s) {nulls} have dtype Null (all null, no dtype); "
+            "cast them to the column's numeric dtype first"
+        )
+        raise TypeError(msg)
+    # the method's own dtype checks (a String or Boolean column fails here as it does in a query)
+    batch.head(0).select(spec.expr(name) for name in columns)
     dtypes = state.dtypes or {name: batch.schema[name] for name in read}
     keys = state.keys
     if keys is None and partition_by:

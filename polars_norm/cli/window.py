@@ -27,11 +27,12 @@ from __future__ import annotations
 
 import argparse
 import inspect
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import polars as pl
 from polars.io.plugins import register_io_source
 
@@ -222,6 +223,45 @@ def _check_paths(args: argparse.Namespace, files: list[Path]) -> None:
         raise OutputError(msg)
 
 
+def _whole_instants(batches: Iterable[pl.DataFrame], by: str | None, rows: list[int]) -> Iterator[pl.DataFrame]:
+    """``batches`` regrouped so that no batch ends inside a run of equal ``by`` values.
+
+    Polars cuts its batches anywhere, but a time window that sees its own
+    instant gives every row of that instant the whole instant, so
+    :class:`WindowNormalizer` refuses a batch that starts where a group's
+    previous batch ended. The trailing run of the last ``by`` value moves to
+    the next batch (the rest of the file comes in order, so that run is the
+    only instant a cut can split when the file is sorted by ``by``). The
+    height of each batch read is appended to ``rows`` (the progress bar's).
+
+    Examples
+    --------
+    >>> parts = [pl.DataFrame({"t": [1, 2, 2]}), pl.DataFrame({"t": [2, 3]})]
+    >>> [b["t"].to_list() for b in _whole_instants(parts, "t", [])]
+    [[1], [2, 2, 2], [3]]
+    """
+    pending: pl.DataFrame | None = None
+    for batch in batches:
+        rows.append(batch.height)
+        if by is None:
+            yield batch
+            continue
+        if pending is not None:
+            batch, pending = pl.concat([pending, batch]), None
+        if batch.height == 0:
+            continue
+        column = batch[by]
+        last = column[-1]
+        same = (column.is_null() if last is None else (column == last).fill_null(False)).to_numpy()
+        others = np.flatnonzero(~same)
+        cut = int(others[-1]) + 1 if others.size else 0
+        pending = batch.slice(cut)
+        if cut:
+            yield batch.slice(0, cut)
+    if pending is not None:
+        yield pending
+
+
 def _normalized(lf: pl.LazyFrame, norm: WindowNormalizer, errors: list[BaseException], rows: list[int]) -> pl.LazyFrame:
     """``lf``'s batches through ``norm``, as a lazy frame a sink pulls batch by batch.
 
@@ -237,8 +277,7 @@ def _normalized(lf: pl.LazyFrame, norm: WindowNormalizer, errors: list[BaseExcep
     ) -> Iterator[pl.DataFrame]:
         left = n_rows
         try:
-            for batch in lf.collect_batches():
-                rows.append(batch.height)
+            for batch in _whole_instants(lf.collect_batches(), norm.options.get("by"), rows):
                 out = norm.transform(batch)
                 if predicate is not None:
                     out = out.filter(predicate)

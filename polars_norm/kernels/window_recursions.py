@@ -58,6 +58,7 @@ import numpy as np
 from polars_norm.semantics import (
     EWM_ROUNDING_FACTOR,
     WINDOW_ANCHOR_EXPONENT,
+    WINDOW_SATURATION_EXPONENT,
     WINDOW_SCALE_EXPONENTS,
     ZERO_SCALE_FLOOR,
 )
@@ -149,6 +150,8 @@ _LOWEST_SCALE = 2.0 ** WINDOW_SCALE_EXPONENTS[0]
 _HIGHEST_SCALE = 2.0 ** WINDOW_SCALE_EXPONENTS[1]
 #: Veltkamp's splitter: ``q * _SPLITTER`` less its difference with ``q`` keeps one significant bit.
 _SPLITTER = 2.0**52 + 1.0
+#: Scaled values past the bound are clipped to ``±_SATURATION`` (:func:`polars_norm.windows.pilot.scaled_values`).
+_SATURATION = 2.0**WINDOW_SATURATION_EXPONENT
 #: The scale before a group's pilot (that of a pilot 0).
 _UNSEEN_SCALE = _ANCHOR_POWER
 _EPS = sys.float_info.epsilon
@@ -219,7 +222,9 @@ def _centered(state: _Floats, g: int, x: float, pilot: int, scale: int) -> tuple
     if p != p:
         return x * _UNSEEN_SCALE, _UNSEEN_SCALE
     s = state[g, scale]
-    return (x - p) * s, s
+    if abs(x) < _INF:  # a finite value past the bound saturates, as in pilot.scaled_values
+        return min(max((x - p) * s, -_SATURATION), _SATURATION), s
+    return x, s
 
 
 @numba.njit(nogil=True, cache=True, error_model="numpy")

@@ -22,6 +22,7 @@ __all__ = [
     "EWM_ROUNDING_FACTOR",
     "HEADROOM",
     "WINDOW_ANCHOR_EXPONENT",
+    "WINDOW_SATURATION_EXPONENT",
     "WINDOW_SCALE_EXPONENTS",
     "ZERO_SCALE_FLOOR",
     "ZERO_SCALE_RTOL",
@@ -63,6 +64,10 @@ WINDOW_ANCHOR_EXPONENT = -440
 #: its reciprocal are normal doubles, and Veltkamp's split that rounds it to a power
 #: of two (a product with ``2**52 + 1``) cannot overflow.
 WINDOW_SCALE_EXPONENTS = (-1000, 900)
+#: A finite value more than about 1e274 times the pilot is past the bound: scaled, it is clipped to
+#: ``±2**WINDOW_SATURATION_EXPONENT`` rather than overflowing to inf (whose differences are NaN), so
+#: its windows' squares overflow to an infinite scale and their rows map to 0, never to NaN.
+WINDOW_SATURATION_EXPONENT = 500
 #: An exponentially weighted standard deviation below this many times its rounding
 #: floor (``eps * |level| * memory``) counts as zero (:func:`polars_norm.windows.ewm.rounding_floor`).
 EWM_ROUNDING_FACTOR = 16.0

@@ -34,13 +34,15 @@ deviation drops to 4e-16 and 6e-14 on the two data sets above.
 Over- and underflow: the kernels square the values, and a square overflows
 past about 1.3e154 (or underflows below 1e-154), where a z-score silently
 became 0. The pilot-shifted values are therefore multiplied by
-:func:`unit_scale`, the power of two that brings the pilot into ``[1, 2)``
-(exact: no z-score changes, and results are bit for bit those of the
-unscaled values wherever those were finite and normal). Values within about
-``2**480`` (1e144) of the pilot's magnitude then keep full accuracy, at
-1e-300 as at 1e300. A zero or undefined window scale "taken as 1" is 1 in
-the original units: the power of two itself in the scaled units (``one=`` of
-the divisors).
+:func:`unit_scale`, the power of two that brings the pilot near
+``2**WINDOW_ANCHOR_EXPONENT`` (``2**-440``; a zero pilot counts as 1). It is
+exact: no z-score changes, and results are bit for bit those of the unscaled
+values wherever those were finite and normal. Values up to about 1e274 times
+the pilot then keep full accuracy, at 1e-300 as at 1e300; beyond, a scaled
+value saturates at ``2**WINDOW_SATURATION_EXPONENT`` instead of overflowing
+(an infinity's differences would be NaN for finite data). A zero or undefined
+window scale "taken as 1" is 1 in the original units: the power of two
+itself in the scaled units (``one=`` of the divisors).
 
 The scale is one per column (per group under ``.over``), like the pilot: a
 Polars rolling kernel takes one column, so the values of a window must share
@@ -49,9 +51,7 @@ the first finite value because anything read from later rows (the
 column's largest value, as in earlier versions) is a whole-column aggregate
 and stops the query from streaming, and a per-window scale would need a
 kernel pass per scale (three to span the doubles: measured at 3.7 times the
-time). The bound is therefore relative to the first value: a window whose
-values exceed it by more than about 1e144, or a column that starts at
-exactly 0 and later holds values below about 1e-150, loses accuracy
+time). The bound is therefore relative to the first value
 (``docs/semantics.md``, Limits).
 
 Polars' common-subexpression elimination skips any subtree holding a
@@ -64,7 +64,12 @@ from __future__ import annotations
 
 import polars as pl
 
-from polars_norm.semantics import WINDOW_ANCHOR_EXPONENT, WINDOW_SCALE_EXPONENTS, NanPolicy
+from polars_norm.semantics import (
+    WINDOW_ANCHOR_EXPONENT,
+    WINDOW_SATURATION_EXPONENT,
+    WINDOW_SCALE_EXPONENTS,
+    NanPolicy,
+)
 
 __all__ = ["causal_pilot", "scaled_values", "unit_scale", "window_values"]
 
@@ -237,5 +242,9 @@ def scaled_values(x: pl.Expr, nan: NanPolicy) -> pl.Expr:
     # outside the struct.
     values = pl.struct(_first_value(x, _finite_so_far(x)).alias("p"))
     values = values.struct.with_fields(one=_power_of_two(_quotient(f("p"))))
-    values = values.struct.with_fields(c=(x - f("p")) * f("one"))
+    # a finite value past the bound saturates instead of overflowing (WINDOW_SATURATION_EXPONENT);
+    # null, NaN and infinite values pass as they are
+    top = pl.lit(2.0**WINDOW_SATURATION_EXPONENT, pl.Float64)
+    scaled = ((x - f("p")) * f("one")).clip(-top, top)
+    values = values.struct.with_fields(c=pl.when(x.abs() < float("inf")).then(scaled).otherwise(x))
     return values.struct.with_fields(v=window_values(f("c"), nan))

@@ -408,3 +408,23 @@ def test_pilot_rows_keep_the_groups_first_value_as_pilot() -> None:
     norm = pn.WindowNormalizer("rolling_zscore", "x", partition_by="g", **options)
     got = pl.concat([norm.transform(b) for b in df.iter_slices(50)])
     assert_same(got, want, atol=1e-9)
+
+
+@pytest.mark.parametrize(("method", "options"), [("expanding_zscore", {}), ("ewm_zscore", {"span": 3})])
+def test_recursions_check_dtypes_as_the_method_does(method: str, options: dict[str, object]) -> None:
+    wn = pn.WindowNormalizer(method, "x", **options)
+    with pytest.raises(TypeError, match=r"column 'x' has dtype String; expected a numeric column"):
+        wn.transform(pl.DataFrame({"x": ["1.5", "2.5"]}))
+    with pytest.raises(TypeError, match=r"dtype Boolean"):
+        wn.transform(pl.DataFrame({"x": [True, False]}))
+    assert wn.transform(pl.DataFrame({"x": [1.0, 2.0]})).height == 2  # nothing recorded by the refusals
+
+
+def test_an_all_null_batch_of_dtype_null() -> None:
+    wn = pn.WindowNormalizer("expanding_zscore", "x")
+    with pytest.raises(TypeError, match=r"dtype Null"):  # as a first batch: no dtype to record
+        wn.transform(pl.DataFrame({"x": [None, None]}))
+    assert wn.transform(pl.DataFrame({"x": [1.0, 2.0]}))["x"].to_list()[1] == pytest.approx(0.5**0.5)
+    assert wn.transform(pl.DataFrame({"x": [None, None]}))["x"].to_list() == [None, None]  # later: the column's
+    assert wn.transform(pl.DataFrame({"x": [], "g": []})).height == 0
+    assert wn.transform(pl.DataFrame({"x": [3.0]}))["x"].to_list() == [1.0]

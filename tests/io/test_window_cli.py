@@ -382,3 +382,23 @@ def test_window_under_address_space_cap(scratch: Path) -> None:
     check(result.head(CHUNK_ROWS).collect(), twice.head(CHUNK_ROWS))
     check(result.tail(CHUNK_ROWS).collect(), twice.tail(CHUNK_ROWS))
     check(result.slice(7 * CHUNK_ROWS, CHUNK_ROWS).collect(), twice.tail(CHUNK_ROWS))
+
+
+def test_time_windows_across_polars_batch_cuts_with_tied_times(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Polars cuts its batches anywhere, inside a run of equal times too; a window that sees its own
+    instant needs the whole instant in one batch, so the command moves a trailing run to the next batch
+    (it failed with "equals the last one of the previous batch" on such files)."""
+    n = 300_000  # several of Polars' batches
+    rng = np.random.default_rng(5)
+    frame = pl.DataFrame({"ts": np.repeat(np.arange(n // 3), 3), "x": rng.normal(size=n)})
+    source, out = tmp_path / "in.parquet", tmp_path / "out.parquet"
+    frame.write_parquet(source)
+    code, err = run(
+        ["window", source, "-o", out, "--method", "rolling_zscore_by", "--by", "ts", "--window-size", "10i"], capsys
+    )
+    assert code == 0, err
+    want = frame.select(pl.col("x").norm.rolling_zscore_by("ts", "10i"))["x"].to_numpy()
+    got = pl.read_parquet(out)["x"].to_numpy()
+    np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12)

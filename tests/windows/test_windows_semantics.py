@@ -491,6 +491,8 @@ def test_window_zscores_scale_each_group_on_its_own(method: str, lag: bool) -> N
 _BEYOND_THE_BOUND = {
     "1e300_after_1e-300": [1e-300, 3e-300, 2e-300, 1.0, -2e-300, 5e-300, 2e-300, 7e-300, 4.0, 6e-300, 1e-300, 8e-300],
     "1e300_after_1": [1.0, 1e300, 3.0, -2e300, 5.0, 2.0, 4e300, -1.0, 6.0, 7.0, 3e300, 0.5],
+    # scaled, ±1e300 after 1e-300 would overflow to ±inf (inf - inf: NaN); they saturate instead
+    "pm1e300_after_1e-300": [1e-300, 1.0, 1e300, -1e300, 1e300, 2.0, 3.0, 4.0, 2.0, 5.0, 1.0, 3.0],
 }
 
 
@@ -507,7 +509,7 @@ def test_window_zscores_beyond_the_magnitude_bound_stay_finite(data: str, method
     want = ref.exact_zscores(xs, windows, 1, lag=lag, min_samples=min_samples)
     first = xs[0]
     for i, (g, w) in enumerate(zip(got, want, strict=True)):
-        window_rows = [j for j, _ in windows[i]]
+        window_rows = [i, *(j for j, _ in windows[i])]  # the row itself too (with lag it is not in its window)
         if w is None or any(abs(xs[j]) > 1e270 * abs(first) for j in window_rows):
             continue
         if method.startswith("ewm") and any(abs(v) > 1e270 * abs(first) for v in xs[: i + 1]):
