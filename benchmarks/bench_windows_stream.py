@@ -163,6 +163,8 @@ def sink_rows(src: str, repeat: int, workdir: Path, *, double: bool) -> list[str
     for name, ours, hand in METHODS:
         hand_s, hand_gb = _run(files, _exprs(hand), repeat, workdir)
         for lag in (False, True):
+            if double and lag and name == "ewm_zscore_by":
+                continue  # listed twice, `t` restarts: lag=True refuses an unsorted `by`, as documented
             ours_s, ours_gb = _run(files, _exprs(ours.format(lag=lag)), repeat, workdir)
             lines.append(
                 f"| {name} | {lag} | {ours_s:.2f} | {ours_gb:.2f} | {hand_s:.2f} | {hand_gb:.2f} |"

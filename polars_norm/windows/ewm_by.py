@@ -122,27 +122,34 @@ def _run_kernel(rows: pl.Series, k: int, options: dict[str, Any]) -> pl.Series:
     """
     values, times = rows.struct.field("x"), rows.struct.field("t")
     n = len(rows)
-    known = np.flatnonzero(times.is_not_null().to_numpy())
-    clock = times.to_numpy()[known].astype(np.int64)
+    clock = times.fill_null(0).to_numpy()  # int64 (``to_numpy`` of a column with nulls would give floats)
+    order: np.ndarray[Any, np.dtype[np.int64]] | None = None  # None: every row, in row order
+    if times.null_count():
+        order = np.flatnonzero(times.is_not_null().to_numpy())
+        clock = clock[order]
     if clock.size and max(abs(int(clock.min())), abs(int(clock.max()))) * k >= 2**62:
         msg = (
             "polars_norm.ewm_zscore_by: the half life is too short for the range of `by` "
             f"(its times in units of 1/{k} of by's unit pass 2**62)"
         )
         raise ValueError(msg)
-    clock *= k
-    order = known
+    if k != 1:
+        clock = clock * k
     if clock.size > 1 and bool(np.any(clock[1:] < clock[:-1])):
         in_time = np.argsort(clock, kind="stable")  # ties keep their row order
-        order, clock = known[in_time], clock[in_time]
-    valid = values.is_not_null().to_numpy()[order]
-    x = values.fill_null(0.0).to_numpy()[order]
-    codes = np.zeros(order.size, dtype=np.int64)
+        order = in_time if order is None else order[in_time]
+        clock = clock[in_time]
+    x, valid = values.fill_null(0.0).to_numpy(), values.is_not_null().to_numpy()
+    if order is not None:
+        x, valid = x[order], valid[order]
     state = new_state("ewm_zscore_by", 1)
+    codes = np.zeros(x.size, dtype=np.int64)
     z, z_valid = run_batch("ewm_zscore_by", x, valid, codes, state, times=clock, **options)
-    out = np.full(n, np.nan)
-    out_valid = np.zeros(n, dtype=np.bool_)
-    out[order], out_valid[order] = z, z_valid
+    if order is None:
+        out, out_valid = z, z_valid
+    else:
+        out, out_valid = np.full(n, np.nan), np.zeros(n, dtype=np.bool_)
+        out[order], out_valid[order] = z, z_valid
     return pl.Series(rows.name, out, dtype=pl.Float64, nan_to_null=False).scatter(np.flatnonzero(~out_valid), None)
 
 

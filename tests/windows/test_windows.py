@@ -440,3 +440,17 @@ def test_lag_never_sees_the_current_row(xs: list[Row]) -> None:
             # (the values are multiplied by a factor that is not a power of two, then divided)
             units = max((abs(v) for v in xs if v is not None and math.isfinite(v)), default=0.0)
             assert math.isclose(c - b, b - a, rel_tol=1e-9, abs_tol=max(1e-12, 16 * sys.float_info.epsilon * units))
+
+
+def test_ewm_zscore_by_null_times_keep_nanosecond_clocks_exact() -> None:
+    """A null in a Datetime("ns") `by` near 1.7e18 must not turn the clock into floats (2**53 < 1.7e18)."""
+    start = 1_700_000_000_000_000_000
+    times = [start + i for i in (0, 1, 2, 3, 5, 8)]
+    xs = [1.0, 3.0, 2.0, 5.0, 4.0, 6.0]
+    expr = pn.ewm_zscore_by(pl.col("x"), "t", half_life="2ns")
+    full = pl.DataFrame({"t": times, "x": xs}).with_columns(pl.col("t").cast(pl.Datetime("ns")))
+    with_null = pl.concat([full, pl.DataFrame({"t": [None], "x": [9.0]}, schema=full.schema)])
+    want = full.select(expr).to_series().to_list()
+    got = with_null.select(expr).to_series().to_list()
+    assert got[-1] is None
+    assert got[:-1] == want
