@@ -418,16 +418,19 @@ class RecursiveMethods:
         -----
         These are the ``adjust=True`` weights; Polars' ``ewm_mean_by`` is the
         recursive ``adjust=False`` form and differs from it on the first rows.
-        The sums of weights and of weighted values are Polars' ``ewm_sum_by``
-        recursions, and the sum of squared deviations is West's weighted
-        Welford update ``S_i = lambda_i S_{i-1} + (x_i - m_i)**2 W_i / (W_i -
-        1)``: stable, with no sum of squares to cancel. The unbiased variance
-        uses the reliability-weights correction pandas and Polars use for
-        ``ewm_var(bias=False)``.
+        The sums of weights and of weighted values are the recursions of
+        Polars' ``ewm_sum_by``, and the sum of squared deviations is West's
+        weighted Welford update ``S_i = lambda_i S_{i-1} + (x_i - m_i)**2 W_i
+        / (W_i - 1)``: stable, with no sum of squares to cancel. The unbiased
+        variance uses the reliability-weights correction pandas and Polars use
+        for ``ewm_var(bias=False)``. They run as one compiled pass over the
+        column in time order (each group under ``.over``), so, like Polars'
+        own ``ewm_mean_by``, the method needs the whole column: over data
+        larger than memory, use :class:`polars_norm.WindowNormalizer`.
 
         Rows sharing a timestamp weigh the same; among them each row sees
         those before it in row order. Without ``lag``, an unsorted ``by`` is
-        sorted internally by Polars and the output keeps the row order. Nulls
+        sorted internally and the output keeps the row order. Nulls
         and NaN are skipped and kept; a missing row with no valid value at an
         earlier or equal time (or whose history weighs less than the smallest
         double, over 1000 half lives back) is null. A standard deviation at

@@ -88,14 +88,16 @@ class RollingMethods:
         few values for one (not more than ``ddof``), has its scale taken as 1,
         so a constant stretch maps to 0.
 
-        The statistics are computed on values shifted by the first non-null
+        The statistics are computed on values shifted by the first finite
         value of the column (or group), which keeps Polars' rolling variance
         accurate on data with a large offset such as ``1e12 + N(0, 1)``, and
-        scaled by a power of two, so values anywhere from about 1e-300 to
-        1e308 neither overflow nor underflow when squared. A window lying more
-        than about 1e280 below the column's largest value, or whose spread is
-        below about 1e-16 of its distance from that first value, loses its
-        digits (docs/semantics.md, "Limits"); split such a column with ``.over``.
+        scaled by a power of two chosen from that value, so values anywhere
+        from about 1e-300 to 1e308 neither overflow nor underflow when
+        squared. A window holding a value more than about 1e274 times that
+        first value, or whose spread is below about 1e-16 of its distance
+        from it, loses its digits (docs/semantics.md, "Limits"); split such a
+        column with ``.over``. Nothing reads the whole column, so the method
+        streams (docs/windows-out-of-core.md).
 
         With ``weights``, the window's mean is ``sum(w x) / sum(w)`` and its
         variance ``sum(w (x - mean)**2) / (sum(w) - ddof * sum(w**2) /

@@ -83,7 +83,7 @@ class RollingByMethods:
         values, has scale 1, so a constant stretch or a lone value maps to 0.
         An unsorted ``by`` is sorted internally by Polars; the output keeps
         the row order. Statistics are computed on values shifted by the
-        column's first non-null value and scaled by a power of two, for
+        column's first finite value and scaled by a power of two, for
         accuracy on large offsets and at any magnitude, as in
         :meth:`rolling_zscore`.
 

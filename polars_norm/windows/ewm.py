@@ -171,7 +171,7 @@ def ewm_zscore(
     standard deviation, or one at the rounding floor of the recursion (a
     constant stretch after a level shift, module notes), counts as zero: the
     row maps to 0 (with ``lag``, the scale is taken as 1).
-    The statistics are computed on values shifted by the first non-null value
+    The statistics are computed on values shifted by the first finite value
     (exact to rounding on ``1e12 + N(0, 1)``, where ``ewm_std`` on the raw
     values loses three digits).
 

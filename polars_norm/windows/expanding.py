@@ -8,7 +8,7 @@ Numerics
 --------
 The textbook cumulative variance, ``(cum_sum(x**2) - cum_sum(x)**2 / n) /
 (n - ddof)``, cancels catastrophically: on ``1e9 + N(0, 1e-3)`` it returns
-noise. Here the values are first shifted by the first non-null value (a causal
+noise. Here the values are first shifted by the first finite value (a causal
 pilot, see :func:`polars_norm.windows.pilot.causal_pilot`), and the sum of squared
 deviations is accumulated with Welford's update written in closed form:
 with ``m_n`` the running mean of the shifted values ``d``,

@@ -83,7 +83,7 @@ def rolling_zscore(
     up to rounding relative to its mean), or with too few values for one
     (not more than ``ddof``), has its scale taken as 1, so a constant stretch
     maps to 0. The statistics are
-    computed on values shifted by the first non-null value of the column (or
+    computed on values shifted by the first finite value of the column (or
     group), which keeps Polars' rolling variance accurate on data with a large
     offset (see :mod:`polars_norm.windows.pilot`). Composes with ``.over(...)``
     (per-group windows).

@@ -81,7 +81,7 @@ def rolling_zscore_by(
     with zero standard deviation, or not more than ``ddof`` values, has scale
     1, so a constant stretch or a lone value maps to 0. An unsorted ``by`` is sorted internally by
     Polars; the output keeps the row order. Statistics are computed on values
-    shifted by the column's first non-null value, for accuracy on large offsets.
+    shifted by the column's first finite value, for accuracy on large offsets.
 
     Examples
     --------
