@@ -218,11 +218,17 @@ def run_rolling(
     wide = _widened(spec, prefix), _widened(spec, batch)
     frame = pl.concat([_with_pilot_rows(spec, carried, *wide), wide[1]], how="vertical")
     exprs = [spec.expr(c).over(CODE) if grouped else spec.expr(c) for c in columns]
-    out = frame.select(exprs).tail(batch.height) if batch.height else frame.clear().select(exprs)
+    # lazily: the optimizer shares what the expressions repeat, which an eager ``select`` does not
+    out = (frame if batch.height else frame.clear()).lazy().select(exprs).collect()
+    out = out.tail(batch.height) if batch.height else out
 
     history = pl.concat([prefix, batch], how="vertical")
     if spec.kind == "rows":
-        tail = history.filter(pl.int_range(pl.len()).reverse().over(CODE) < spec.carried_rows)
+        tail = (
+            history.filter(pl.int_range(pl.len()).reverse().over(CODE) < spec.carried_rows)
+            if grouped
+            else history.tail(spec.carried_rows)
+        )
     else:
         by = spec.by
         assert by is not None
