@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -22,15 +21,12 @@ import polars as pl
 from polars_norm.batches.groups import CODE
 from polars_norm.batches.methods import MethodSpec
 from polars_norm.windows import recursions
-from polars_norm.windows.checks import duration_parts
 
 __all__ = ["Moments", "run_recursion"]
 
 Array = npt.NDArray[np.float64]
 
 #: Nanoseconds per unit of a temporal column's physical integer.
-_PHYSICAL_NS = {"ns": 1, "us": 1_000, "ms": 1_000_000}
-_DAY_NS = 86_400_000_000_000
 
 
 @dataclass(frozen=True)
@@ -88,25 +84,8 @@ def new_moments(method: str, columns: Sequence[str]) -> Moments:
 
 def _clock(spec: MethodSpec, by: pl.Series) -> tuple[npt.NDArray[np.int64], int]:
     """``by`` as int64 times ``k * physical`` and the half life in those units (exact, as ``ewm_zscore_by``)."""
-    count, _ = duration_parts(spec.options["half_life"], "half_life", spec.name)
-    dtype = by.dtype
-    if dtype.is_integer():
-        unit_ns = 1
-    elif isinstance(dtype, pl.Datetime):
-        unit_ns = _PHYSICAL_NS[dtype.time_unit or "us"]
-    else:
-        unit_ns = _DAY_NS
-    tau = Fraction(count, unit_ns)
-    physical = by.to_physical().cast(pl.Int64)
-    top = max(abs(physical.min() or 0), abs(physical.max() or 0))
-    if int(top) * tau.denominator >= 2**62:  # as ewm_zscore_by's own check: no silent int64 wrap
-        msg = (
-            f"polars_norm.{spec.name}: the half life is too short for the range of `by` "
-            f"(its times in units of 1/{tau.denominator} of by's unit pass 2**62)"
-        )
-        raise ValueError(msg)
-    times = physical.to_numpy() * tau.denominator
-    return np.ascontiguousarray(times, dtype=np.int64), tau.numerator
+    k, h = recursions.clock_units(by.dtype, spec.options["half_life"], spec.name)
+    return recursions.scaled_clock(by.to_physical().cast(pl.Int64).to_numpy(), k, spec.name), h
 
 
 def run_recursion(

@@ -66,7 +66,6 @@ References
 from __future__ import annotations
 
 import sys
-from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -75,41 +74,11 @@ import polars as pl
 from polars_norm.kernels.query_errors import unless_raised
 from polars_norm.semantics import NanPolicy, check_nan, numeric_expr
 from polars_norm.windows.checks import Duration, check_duration, check_min_samples, duration_parts
-from polars_norm.windows.recursions import new_state, run_batch
+from polars_norm.windows.recursions import clock_units, new_state, run_batch, scaled_clock
 
 __all__ = ["ewm_zscore_by"]
 
-#: Nanoseconds per unit of a temporal column's physical integer.
-_PHYSICAL_NS = {"ns": 1, "us": 1_000, "ms": 1_000_000}
-_DAY_NS = 86_400_000_000_000
 _EPS = sys.float_info.epsilon
-
-
-def _integer_clock(by: pl.Expr, dtype: pl.DataType, half_life: Duration, method: str) -> tuple[pl.Expr, int, int]:
-    """``by`` as integers ``T`` and a half life ``H`` such that decay is ``2**(-dT/H)``.
-
-    Returns ``(T, k, H)`` with ``T`` the physical integer of ``by`` times
-    ``k``; ``2 * T`` is then the clock of the squared weights, exactly.
-    """
-    count, is_index = duration_parts(half_life, "half_life", method)
-    if dtype.is_integer():
-        if not is_index:
-            msg = (
-                f"polars_norm.{method}: by has integer dtype {dtype}; half_life={half_life!r} must be "
-                "an index count such as '10i'"
-            )
-            raise ValueError(msg)
-        unit_ns = 1
-    elif dtype == pl.Date or isinstance(dtype, pl.Datetime):
-        if is_index:
-            msg = f"polars_norm.{method}: by has temporal dtype {dtype}; half_life={half_life!r} must be a duration"
-            raise ValueError(msg)
-        unit_ns = _PHYSICAL_NS[dtype.time_unit] if isinstance(dtype, pl.Datetime) else _DAY_NS
-    else:
-        msg = f"polars_norm.{method}: by has dtype {dtype}; expected Date, Datetime or an integer column"
-        raise TypeError(msg)
-    tau = Fraction(count, unit_ns)  # half life in units of the physical integer
-    return by.to_physical().cast(pl.Int64), tau.denominator, tau.numerator
 
 
 def _run_kernel(rows: pl.Series, k: int, options: dict[str, Any]) -> pl.Series:
@@ -127,14 +96,7 @@ def _run_kernel(rows: pl.Series, k: int, options: dict[str, Any]) -> pl.Series:
     if times.null_count():
         order = np.flatnonzero(times.is_not_null().to_numpy())
         clock = clock[order]
-    if clock.size and max(abs(int(clock.min())), abs(int(clock.max()))) * k >= 2**62:
-        msg = (
-            "polars_norm.ewm_zscore_by: the half life is too short for the range of `by` "
-            f"(its times in units of 1/{k} of by's unit pass 2**62)"
-        )
-        raise ValueError(msg)
-    if k != 1:
-        clock = clock * k
+    clock = scaled_clock(clock, k, "ewm_zscore_by")
     if clock.size > 1 and bool(np.any(clock[1:] < clock[:-1])):
         in_time = np.argsort(clock, kind="stable")  # ties keep their row order
         order = in_time if order is None else order[in_time]
@@ -247,7 +209,7 @@ def ewm_zscore_by(
 
     def build(x: pl.Expr, _: object) -> pl.Expr:
         def with_clock(b: pl.Expr, dtype: pl.DataType) -> pl.Expr:
-            _, k, h = _integer_clock(b, dtype, half_life, "ewm_zscore_by")
+            k, h = clock_units(dtype, half_life, "ewm_zscore_by")
             options = {"half_life_units": h, "min_samples": samples, "bias": bias, "lag": lag, "nan": nan}
             rows = pl.struct(x.alias("x"), b.to_physical().cast(pl.Int64).alias("t"))
             result = rows.map_batches(

@@ -10,21 +10,83 @@ The kernel module is loaded on first use (:func:`compiled_window_recursions`):
 from __future__ import annotations
 
 import importlib
+from fractions import Fraction
 from functools import cache
 from types import ModuleType
 from typing import Any
 
 import numpy as np
+import polars as pl
 
 from polars_norm.semantics import check_ddof, check_feature_range, check_nan
-from polars_norm.windows.checks import check_min_samples
+from polars_norm.windows.checks import Duration, check_min_samples, duration_parts
 from polars_norm.windows.ewm import ewm_alpha
 
-__all__ = ["compiled_window_recursions", "new_state", "run_batch", "state_fields"]
+__all__ = ["clock_units", "compiled_window_recursions", "new_state", "run_batch", "scaled_clock", "state_fields"]
+
+#: Nanoseconds per unit of a temporal column's physical integer.
+_PHYSICAL_NS = {"ns": 1, "us": 1_000, "ms": 1_000_000}
+_DAY_NS = 86_400_000_000_000
 
 _Floats = np.ndarray[Any, np.dtype[np.float64]]
 _Bools = np.ndarray[Any, np.dtype[np.bool_]]
 _Ints = np.ndarray[Any, np.dtype[np.int64]]
+
+
+def clock_units(dtype: pl.DataType, half_life: Duration, method: str) -> tuple[int, int]:
+    """``(k, h)``: time decay by ``2**(-dT/h)`` on the clock ``T`` = ``by``'s physical integer times ``k``.
+
+    The half life is exact, a whole number ``h`` of units of ``1/k`` of
+    ``by``'s physical unit (``"1500ns"`` on microseconds: ``k = 2``, ``h = 3``).
+
+    Raises
+    ------
+    ValueError, TypeError
+        A half life of the wrong kind for ``by`` (an index count for times, a
+        duration for integers), or a ``by`` that is neither Date, Datetime nor
+        integer.
+
+    Examples
+    --------
+    >>> clock_units(pl.Datetime("us"), "1500ns", "ewm_zscore_by"), clock_units(pl.Int64(), "4i", "ewm_zscore_by")
+    ((2, 3), (1, 4))
+    """
+    count, is_index = duration_parts(half_life, "half_life", method)
+    if dtype.is_integer():
+        if not is_index:
+            msg = (
+                f"polars_norm.{method}: by has integer dtype {dtype}; half_life={half_life!r} must be "
+                "an index count such as '10i'"
+            )
+            raise ValueError(msg)
+        unit_ns = 1
+    elif dtype == pl.Date or isinstance(dtype, pl.Datetime):
+        if is_index:
+            msg = f"polars_norm.{method}: by has temporal dtype {dtype}; half_life={half_life!r} must be a duration"
+            raise ValueError(msg)
+        unit_ns = _PHYSICAL_NS[dtype.time_unit] if isinstance(dtype, pl.Datetime) else _DAY_NS
+    else:
+        msg = f"polars_norm.{method}: by has dtype {dtype}; expected Date, Datetime or an integer column"
+        raise TypeError(msg)
+    tau = Fraction(count, unit_ns)  # half life in units of the physical integer
+    return tau.denominator, tau.numerator
+
+
+def scaled_clock(times: _Ints, k: int, method: str) -> _Ints:
+    """``times * k`` as int64, refused when it would pass ``2**62`` (no silent wrap).
+
+    Examples
+    --------
+    >>> scaled_clock(np.array([0, 3], dtype=np.int64), 2, "ewm_zscore_by")
+    array([0, 6])
+    """
+    if times.size and max(abs(int(times.min())), abs(int(times.max()))) * k >= 2**62:
+        msg = (
+            f"polars_norm.{method}: the half life is too short for the range of `by` "
+            f"(its times in units of 1/{k} of by's unit pass 2**62)"
+        )
+        raise ValueError(msg)
+    return np.ascontiguousarray(times * k if k != 1 else times, dtype=np.int64)
 
 
 @cache
