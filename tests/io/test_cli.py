@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
-import resource
 import shutil
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from importlib.metadata import entry_points
 from pathlib import Path
 
@@ -20,6 +17,7 @@ import numpy as np
 import pandas as pd
 import polars as pl
 import pytest
+from capped import AS_CAP, run_capped
 from polars.testing import assert_frame_equal
 
 import polars_norm as pn
@@ -532,28 +530,9 @@ def test_killed_transform_leaves_no_output(sig: signal.Signals, tmp_path: Path) 
 
 
 # -- out of core ------------------------------------------------------------------------------
-#: Address space is not memory: `python -m polars_norm` (polars, pyarrow, numpy, datasketches) needs about
-#: 1 GiB of it just to start and run a tiny streaming query (OpenBLAS and glibc reserve address space per
-#: thread; with OPENBLAS_NUM_THREADS=1 and MALLOC_ARENA_MAX=2 it sometimes starts from 768 MiB, unreliably),
-#: and Polars maps each Parquet file whole to read its footer, so the input comes as many small files.
-#: Fit + transform then run in 1.25 GiB of address space with ~0.45 GB resident, on 2 GB of decoded data.
-AS_CAP = 1280 << 20
-LEAN_ENV = {"OPENBLAS_NUM_THREADS": "1", "MALLOC_ARENA_MAX": "2"}
-
-
-def _capped(cmd: list[str]) -> subprocess.CompletedProcess[str]:
-    def cap() -> None:
-        resource.setrlimit(resource.RLIMIT_AS, (AS_CAP, AS_CAP))
-
-    env = dict(os.environ, **LEAN_ENV)
-    return subprocess.run(cmd, preexec_fn=cap, env=env, capture_output=True, text=True, timeout=300)
-
-
-@pytest.fixture
-def scratch(tmp_path: Path) -> Iterator[Path]:
-    """A temporary directory deleted after the test (pytest keeps tmp_path: GBs here)."""
-    yield tmp_path
-    shutil.rmtree(tmp_path, ignore_errors=True)
+#: Under the cap of tests/capped.py (1.25 GiB of address space; with OPENBLAS_NUM_THREADS=1 and
+#: MALLOC_ARENA_MAX=2 the start sometimes needs 768 MiB, unreliably), fit + transform run with
+#: ~0.45 GB resident on 2 GB of decoded data.
 
 
 @pytest.mark.slow
@@ -566,13 +545,14 @@ def test_out_of_core_under_address_space_cap(scratch: Path) -> None:
     assert disk > 150e6 and decoded > 1.5 * AS_CAP  # ~190 MB of Parquet, 2.0 GB decoded, 1.25 GiB cap
     out, stats = tmp_path / "out.parquet", tmp_path / "stats.json"
     cli = [sys.executable, "-m", "polars_norm"]
-    done = _capped([*cli, "normalize", str(tmp_path / "in"), "-o", str(out), "--by", "g", "--save-stats", str(stats)])
+    args = ["normalize", str(tmp_path / "in"), "-o", str(out), "--by", "g", "--save-stats", str(stats)]
+    done = run_capped([*cli, *args])
     assert done.returncode == 0, done.stderr
     # the same data held in memory (one in-query z-score) does not fit under the cap: the cap is binding
     buffered = "import polars as pl; pl.scan_parquet({!r}).select(pl.all().norm.zscore()).collect()".format(
         str(tmp_path / "in" / "*.parquet")
     )
-    failed = _capped([sys.executable, "-c", "import polars_norm; " + buffered])
+    failed = run_capped([sys.executable, "-c", "import polars_norm; " + buffered])
     assert failed.returncode != 0 and ("memory" in failed.stderr or "MemoryError" in failed.stderr)
     # the reference: statistics of `copies` copies of a chunk are those of the chunk (M2 and n times copies)
     pdf = chunk.to_pandas()

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import os
 import re
-import resource
-import shutil
 import subprocess
 import sys
 import textwrap
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 import pytest
+from capped import AS_CAP, run_capped
 from polars.testing import assert_frame_equal
 
 import polars_norm  # noqa: F401  (the .norm namespace)
@@ -307,8 +305,8 @@ def test_errors(
 #: EWM methods load), and this test's run about 1.1 GiB (0.5 GB resident) on inputs of 1.6 GB decoded, whereas
 #: holding the inputs fails under the cap. Polars' threads are fixed so the reservation does not grow with
 #: the machine's cores.
-AS_CAP = 1280 << 20
-LEAN_ENV = {"OPENBLAS_NUM_THREADS": "1", "MALLOC_ARENA_MAX": "2", "POLARS_MAX_THREADS": "2"}
+#: (AS_CAP and the lean environment are tests/capped.py's; this test adds POLARS_MAX_THREADS.)
+THREADS = {"POLARS_MAX_THREADS": "2"}
 CHUNK_ROWS, COPIES = 500_000, 15
 
 #: Generates the input in a process of its own: 15 copies of a chunk with two floating columns to normalize,
@@ -338,21 +336,6 @@ GENERATE = textwrap.dedent(
 )
 
 
-def _capped(cmd: list[str]) -> subprocess.CompletedProcess[str]:
-    def cap() -> None:
-        resource.setrlimit(resource.RLIMIT_AS, (AS_CAP, AS_CAP))
-
-    env = dict(os.environ, **LEAN_ENV)
-    return subprocess.run(cmd, preexec_fn=cap, env=env, capture_output=True, text=True, timeout=300)
-
-
-@pytest.fixture
-def scratch(tmp_path: Path) -> Iterator[Path]:
-    """A temporary directory deleted after the test (pytest keeps tmp_path: GBs here)."""
-    yield tmp_path
-    shutil.rmtree(tmp_path, ignore_errors=True)
-
-
 @pytest.mark.slow
 def test_window_under_address_space_cap(scratch: Path) -> None:
     data, out = scratch / "in", scratch / "out.parquet"
@@ -366,11 +349,12 @@ def test_window_under_address_space_cap(scratch: Path) -> None:
     decoded = int(made.stdout)
     assert decoded > 1.15 * AS_CAP  # 1.6 GB decoded, a 1.25 GiB cap
     args = ["--method", "rolling_zscore", "--window-size", "100", "--lag", "--partition-by", "g"]
-    done = _capped([sys.executable, "-m", "polars_norm", "window", str(data), "-o", str(out), "-q", *args])
+    command = [sys.executable, "-m", "polars_norm", "window", str(data), "-o", str(out), "-q", *args]
+    done = run_capped(command, env=THREADS)
     assert done.returncode == 0, done.stderr
     # the same data held in memory does not fit under the cap: the cap binds
     held = f"import polars_norm, polars as pl; pl.scan_parquet({str(data / '*.parquet')!r}).collect()"
-    failed = _capped([sys.executable, "-c", held])
+    failed = run_capped([sys.executable, "-c", held], env=THREADS)
     assert failed.returncode != 0 and "memory" in failed.stderr.lower(), failed.stderr
     # the reference, in memory afterwards: each group's window (100 rows) lies within one copy of the chunk,
     # so the first copy is the chunk's own result and every later copy that of a chunk following a chunk
